@@ -1,0 +1,104 @@
+/**
+ * The challenge manifest (`challenges/<id>/challenge.json`): the one place where an author
+ * declares what a challenge is, its limits and every test's points, category and visibility.
+ * The runner scores from this, never from anything a suite or a candidate prints.
+ */
+import { z } from 'zod';
+
+export const RUNTIMES = ['node', 'python'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+export const CHALLENGE_KINDS = ['service', 'tests'] as const;
+export type ChallengeKind = (typeof CHALLENGE_KINDS)[number];
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter or digit');
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a relative path inside the challenge folder');
+
+export const TestDeclarationSchema = z.strictObject({
+  /** Stable id; the suite reports results under this id (HTTP suites: test(id, fn); node:test: the test name). */
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/),
+  /** Human-readable name shown in reports. */
+  name: z.string().min(1).max(200),
+  category: z.string().min(1).max(60),
+  points: z.number().int().min(0).max(1000),
+  /** `visible`: the candidate sees the test and its message; `hidden`: only reviewers do. */
+  visibility: z.enum(['visible', 'hidden']).default('hidden'),
+});
+export type TestDeclaration = z.infer<typeof TestDeclarationSchema>;
+
+export const LimitsSchema = z.strictObject({
+  /** Wall-clock limit of the dependency install step. @defaultValue 120000 */
+  installTimeoutMs: z.number().int().positive().default(120_000),
+  /** How long the service may take to accept connections. @defaultValue 10000 */
+  startTimeoutMs: z.number().int().positive().default(10_000),
+  /** Wall-clock limit of the whole test step. @defaultValue 60000 */
+  testTimeoutMs: z.number().int().positive().default(60_000),
+  /** Per-test limit inside the HTTP harness. @defaultValue 5000 */
+  perTestTimeoutMs: z.number().int().positive().default(5_000),
+  /** Memory of the candidate's container (swap is set equal, so no swap). @defaultValue 512 */
+  memoryMb: z.number().int().min(32).default(512),
+  /** CPU quota of the candidate's container. @defaultValue 1 */
+  cpus: z.number().positive().max(64).default(1),
+  /** Process/thread limit of the candidate's container. @defaultValue 256 */
+  pids: z.number().int().min(16).default(256),
+  /** Size of the writable workspace (tmpfs). @defaultValue 512 */
+  workspaceMb: z.number().int().min(16).default(512),
+  /** Output kept per step (head and tail); more is cut and counted. @defaultValue 65536 */
+  outputBytes: z.number().int().min(1024).default(64 * 1024),
+});
+export type Limits = z.infer<typeof LimitsSchema>;
+
+export const ManifestSchema = z.strictObject({
+  $schema: z.string().optional(),
+  id,
+  title: z.string().min(1).max(200),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, 'semantic version, e.g. 1.0.0'),
+  kind: z.enum(CHALLENGE_KINDS),
+  runtimes: z.array(z.enum(RUNTIMES)).min(1),
+  limits: LimitsSchema.default(LimitsSchema.parse({})),
+  install: z
+    .strictObject({
+      /** `registry`: the install step may reach the package registry; `none`: fully offline. */
+      network: z.enum(['none', 'registry']).default('none'),
+    })
+    .default({ network: 'none' }),
+  service: z
+    .strictObject({
+      /** The port passed to the candidate as PORT. @defaultValue 8080 */
+      port: z.number().int().min(1024).max(65535).default(8080),
+    })
+    .default({ port: 8080 }),
+  suite: z.strictObject({
+    /** Folder (in the challenge) holding the hidden suite. */
+    dir: relativePath.default('suite'),
+    /** service: the harness module; tests: ignored (every *.test.* file in dir runs). */
+    entry: relativePath.default('tests.mjs'),
+    /** tests kind: where the suite is placed in the candidate's workspace (reserved; candidate files there are dropped). */
+    workspacePath: relativePath.default('.assay/tests'),
+  }),
+  tests: z.array(TestDeclarationSchema).min(1),
+  starter: z
+    .strictObject({
+      /** The starter must score strictly below this percentage. @defaultValue 50 */
+      maxPercent: z.number().min(0).max(100).default(50),
+    })
+    .default({ maxPercent: 50 }),
+});
+export type ChallengeManifest = z.infer<typeof ManifestSchema>;
+
+/** Throws if test ids repeat; zod cannot express uniqueness on its own. */
+export function checkUniqueTestIds(manifest: ChallengeManifest): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const t of manifest.tests) {
+    if (seen.has(t.id)) problems.push(`tests: id "${t.id}" appears more than once`);
+    seen.add(t.id);
+  }
+  return problems;
+}

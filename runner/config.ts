@@ -1,0 +1,158 @@
+/**
+ * Assay's configuration: one schema, parsed once from the environment at start-up, every
+ * problem reported together, then frozen. No other module reads `process.env`.
+ * Every variable is documented in the README ("Configuration").
+ */
+import os from 'node:os';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const ROLES = ['reviewer', 'admin', 'submitter'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `name:role:key` entries, comma separated. */
+const apiKeys = z.string().transform((value, ctx) => {
+  const keys: { name: string; role: Role; key: string }[] = [];
+  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, role, key] = entry.split(':');
+    if (!name || !key || !ROLES.includes(role as Role) || key.length < 16) {
+      ctx.addIssue({ code: 'custom', message: `"${name ?? entry}": expected name:role:key with role one of ${ROLES.join('|')} and a key of at least 16 characters` });
+      continue;
+    }
+    keys.push({ name, role: role as Role, key });
+  }
+  return keys;
+});
+
+/** JSON object host -> token, for private repositories. */
+const gitTokens = z.string().transform((value, ctx) => {
+  try {
+    return z.record(z.string(), z.string().min(1)).parse(JSON.parse(value));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON object like {"github.com": "<token>"}' });
+    return z.NEVER;
+  }
+});
+
+const EnvSchema = z.object({
+  ASSAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  ASSAY_REDIS_PASSWORD: z.string().optional(),
+  ASSAY_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('assay'),
+  DOCKER_HOST: z.string().optional(),
+  ASSAY_CONTAINER_RUNTIME: z.string().regex(/^[a-z0-9_.-]*$/).default(''),
+  ASSAY_IMAGES_FILE: z.string().default('.assay/images.json'),
+  ASSAY_CHALLENGES_DIR: z.string().default('challenges'),
+  ASSAY_WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).default(`${os.hostname()}-${process.pid}`),
+  ASSAY_WORKER_CONCURRENCY: int(os.cpus().length, 1),
+  ASSAY_WORKER_SHUTDOWN_GRACE_MS: int(30_000),
+  ASSAY_JOB_ATTEMPTS: int(3, 1),
+  ASSAY_JANITOR_INTERVAL_MS: int(60_000, 1000),
+  ASSAY_FETCH_ALLOW_HTTP: bool.default(false),
+  ASSAY_FETCH_ALLOW_PRIVATE: bool.default(false),
+  ASSAY_FETCH_ALLOWED_HOSTS: list.default([]),
+  ASSAY_FETCH_TIMEOUT_MS: int(60_000, 1000),
+  ASSAY_FETCH_MAX_BYTES: int(100 * 1024 * 1024, 1024),
+  ASSAY_FETCH_LOW_SPEED_BYTES_PER_S: int(1024),
+  ASSAY_FETCH_LOW_SPEED_SECONDS: int(20, 1),
+  ASSAY_GIT_TOKENS: gitTokens.optional(),
+  ASSAY_PACK_MAX_FILES: int(10_000, 1),
+  ASSAY_PACK_MAX_BYTES: int(50 * 1024 * 1024, 1024),
+  ASSAY_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org/'),
+  ASSAY_SANDBOX_CA_FILE: z.string().optional(),
+  ASSAY_INSTALL_NETWORK: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('assay-install'),
+  ASSAY_MAX_MEMORY_MB: int(2048, 32),
+  ASSAY_MAX_CPUS: z.coerce.number().positive().default(2),
+  ASSAY_MAX_PIDS: int(1024, 16),
+  ASSAY_MAX_STEP_TIMEOUT_MS: int(600_000, 1000),
+  ASSAY_API_HOST: z.string().default('127.0.0.1'),
+  ASSAY_API_PORT: int(3000, 0),
+  ASSAY_PUBLIC_URL: z.string().url().optional(),
+  ASSAY_API_KEYS: apiKeys.default([]),
+  ASSAY_OPEN_SUBMISSIONS: bool.default(false),
+  ASSAY_SESSION_SECRET: z.string().min(16).optional(),
+  ASSAY_WEBHOOK_SECRET: z.string().min(16).optional(),
+  ASSAY_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  ASSAY_RATE_LIMIT_PER_MINUTE: int(30, 1),
+  ASSAY_MAX_QUEUED_PER_CANDIDATE: int(3, 1),
+});
+
+export interface FetchPolicy {
+  /** Plain http:// is refused unless true (tests serve repos on loopback). */
+  readonly allowHttp: boolean;
+  /** Hosts resolving to private, loopback or link-local addresses are refused unless true. */
+  readonly allowPrivate: boolean;
+  /** When non-empty, only these hosts are accepted. */
+  readonly allowedHosts: readonly string[];
+}
+
+export function buildConfig(env: Record<string, string | undefined>) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  const config = {
+    logLevel: e.ASSAY_LOG_LEVEL,
+    redis: { url: e.REDIS_URL, password: e.ASSAY_REDIS_PASSWORD, prefix: e.ASSAY_KEY_PREFIX },
+    docker: { host: e.DOCKER_HOST, runtime: e.ASSAY_CONTAINER_RUNTIME || undefined },
+    imagesFile: e.ASSAY_IMAGES_FILE,
+    challengesDir: e.ASSAY_CHALLENGES_DIR,
+    worker: {
+      id: e.ASSAY_WORKER_ID,
+      concurrency: e.ASSAY_WORKER_CONCURRENCY,
+      shutdownGraceMs: e.ASSAY_WORKER_SHUTDOWN_GRACE_MS,
+      attempts: e.ASSAY_JOB_ATTEMPTS,
+      janitorIntervalMs: e.ASSAY_JANITOR_INTERVAL_MS,
+    },
+    fetch: {
+      policy: { allowHttp: e.ASSAY_FETCH_ALLOW_HTTP, allowPrivate: e.ASSAY_FETCH_ALLOW_PRIVATE, allowedHosts: e.ASSAY_FETCH_ALLOWED_HOSTS } as FetchPolicy,
+      timeoutMs: e.ASSAY_FETCH_TIMEOUT_MS,
+      maxBytes: e.ASSAY_FETCH_MAX_BYTES,
+      lowSpeedBytesPerSecond: e.ASSAY_FETCH_LOW_SPEED_BYTES_PER_S,
+      lowSpeedSeconds: e.ASSAY_FETCH_LOW_SPEED_SECONDS,
+      tokens: e.ASSAY_GIT_TOKENS ?? {},
+    },
+    pack: { maxFiles: e.ASSAY_PACK_MAX_FILES, maxBytes: e.ASSAY_PACK_MAX_BYTES },
+    install: { npmRegistry: e.ASSAY_NPM_REGISTRY, caFile: e.ASSAY_SANDBOX_CA_FILE, network: e.ASSAY_INSTALL_NETWORK },
+    maxima: { memoryMb: e.ASSAY_MAX_MEMORY_MB, cpus: e.ASSAY_MAX_CPUS, pids: e.ASSAY_MAX_PIDS, stepTimeoutMs: e.ASSAY_MAX_STEP_TIMEOUT_MS },
+    api: {
+      host: e.ASSAY_API_HOST,
+      port: e.ASSAY_API_PORT,
+      publicUrl: e.ASSAY_PUBLIC_URL,
+      keys: e.ASSAY_API_KEYS,
+      openSubmissions: e.ASSAY_OPEN_SUBMISSIONS,
+      sessionSecret: e.ASSAY_SESSION_SECRET,
+      webhookSecret: e.ASSAY_WEBHOOK_SECRET,
+      webhookAllowPrivate: e.ASSAY_WEBHOOK_ALLOW_PRIVATE,
+      rateLimitPerMinute: e.ASSAY_RATE_LIMIT_PER_MINUTE,
+      maxQueuedPerCandidate: e.ASSAY_MAX_QUEUED_PER_CANDIDATE,
+    },
+  };
+  return deepFreeze(config);
+}
+
+export type Config = ReturnType<typeof buildConfig>;
+
+/** Reads the process environment: the only place in Assay that does. */
+export function loadConfig(overrides: Record<string, string | undefined> = {}): Config {
+  return buildConfig({ ...process.env, ...overrides });
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,341 @@
+/**
+ * A sandbox container's life: create, receive the job's files, start, exec steps, read capped
+ * output, wait with a deadline, kill, inspect, remove. A failed start removes the container and
+ * rethrows the original error; removal treats 304/404 as already done and never hides the error
+ * that led to it.
+ */
+import { Writable, type Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { CappedOutput, type CappedText } from './capped-output.ts';
+import { isAlreadyDone, isConflict } from './docker.ts';
+import { buildCreateOptions, type SandboxSpec } from './host-config.ts';
+import { verdictOf, type Verdict } from './verdict.ts';
+
+export interface StepRunOptions {
+  /** Wall-clock limit; at the deadline the whole container is killed (an exec cannot be killed alone). */
+  timeoutMs: number;
+  /** Output kept for the report (head and tail). */
+  outputBytes: number;
+  /** Output beyond this kills the container with verdict `output_limit`. @defaultValue 64 × outputBytes */
+  killAfterOutputBytes?: number;
+  /** stdout kept separately for machine-readable results. @defaultValue outputBytes */
+  stdoutBytes?: number;
+  env?: Record<string, string>;
+  workdir?: string;
+  signal?: AbortSignal;
+}
+
+export interface StepRun {
+  verdict: Verdict;
+  exitCode: number | null;
+  durationMs: number;
+  timedOut: boolean;
+  outputLimited: boolean;
+  oomKilled: boolean;
+  /** stdout and stderr interleaved, capped. */
+  output: CappedText;
+  /** stdout alone, capped at `stdoutBytes`. */
+  stdout: CappedText;
+}
+
+export interface BackgroundProcess {
+  readonly output: CappedOutput;
+  /** Resolves with the exit code when the process ends (or the container dies). */
+  readonly exited: Promise<number | null>;
+}
+
+const RECEIVED_MARKER = 'assay:received';
+const RECEIVE_TIMEOUT_MS = 30_000;
+
+/** Collects a multiplexed Docker stream into capped buffers and watches the flood limit. */
+class StreamCapture {
+  readonly output: CappedOutput;
+  readonly stdout: CappedOutput;
+  floodedAt?: number;
+  private stderrHead = '';
+  private markerSeen?: () => void;
+  /** Resolves when stderr has carried the receive script's marker line. */
+  readonly received = new Promise<void>((resolve) => (this.markerSeen = resolve));
+
+  constructor(outputBytes: number, stdoutBytes: number, private readonly killAfter: number, private readonly onFlood: () => void) {
+    this.output = new CappedOutput(outputBytes);
+    this.stdout = new CappedOutput(stdoutBytes);
+  }
+
+  attach(docker: Docker, stream: NodeJS.ReadableStream): void {
+    const sink = (toStdout: boolean) =>
+      new Writable({
+        write: (chunk: Buffer, _enc, done) => {
+          this.output.write(chunk);
+          if (toStdout) this.stdout.write(chunk);
+          else if (this.stderrHead.length < 4096) {
+            this.stderrHead += chunk.toString('utf8');
+            if (this.stderrHead.includes(RECEIVED_MARKER)) this.markerSeen?.();
+          }
+          if (this.output.totalBytes > this.killAfter && this.floodedAt === undefined) {
+            this.floodedAt = Date.now();
+            this.onFlood();
+          }
+          done();
+        },
+      });
+    docker.modem.demuxStream(stream, sink(true), sink(false));
+  }
+}
+
+function streamEnded(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once('end', () => resolve());
+    stream.once('close', () => resolve());
+    stream.once('error', () => resolve());
+  });
+}
+
+export class SandboxContainer implements AsyncDisposable {
+  private removed = false;
+  private killed = false;
+  private oomKillsSeen = 0;
+
+  private constructor(
+    private readonly docker: Docker,
+    private readonly container: Docker.Container,
+    readonly spec: SandboxSpec,
+    private readonly main: StreamCapture,
+    private readonly mainStreamEnded: Promise<void>,
+  ) {}
+
+  get id(): string {
+    return this.container.id;
+  }
+
+  /**
+   * Creates and starts a container, streaming `files` (a tar archive) to its stdin, where the
+   * image's entry point unpacks them into /workspace before running `spec.command`.
+   */
+  static async start(docker: Docker, spec: SandboxSpec, files: Readable | Buffer, capture: { outputBytes: number; stdoutBytes?: number; killAfterOutputBytes?: number }): Promise<SandboxContainer> {
+    const container = await docker.createContainer(buildCreateOptions(spec));
+    let sandbox: SandboxContainer | undefined;
+    try {
+      const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+      const main = new StreamCapture(capture.outputBytes, capture.stdoutBytes ?? capture.outputBytes, capture.killAfterOutputBytes ?? capture.outputBytes * 64, () => {
+        void sandbox?.kill();
+      });
+      main.attach(docker, stream);
+      sandbox = new SandboxContainer(docker, container, spec, main, streamEnded(stream));
+      const ended = sandbox['mainStreamEnded'];
+      await container.start();
+      await writeAndClose(stream, files);
+      // Nothing may be exec'd before the files are unpacked; the container dying first is an error.
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        main.received.then(() => 'received' as const),
+        ended.then(() => 'ended' as const),
+        new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), RECEIVE_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (outcome !== 'received') {
+        throw new Error(`sandbox ${spec.role} did not receive its files (${outcome}): ${main.output.snapshot().text.slice(0, 500)}`);
+      }
+      return sandbox;
+    } catch (err) {
+      await removeQuietly(container);
+      throw err;
+    }
+  }
+
+  /** Runs argv inside the running container as the sandbox user, bounded in time and output. */
+  async exec(argv: string[], opts: StepRunOptions): Promise<StepRun> {
+    const started = Date.now();
+    const exec = await this.container.exec({
+      Cmd: argv,
+      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: opts.workdir ?? '/workspace',
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: false,
+      Tty: false,
+    });
+    let timedOut = false;
+    const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill());
+    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+    capture.attach(this.docker, stream);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void this.kill();
+    }, opts.timeoutMs);
+    const onAbort = () => void this.kill();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await streamEnded(stream);
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    opts.signal?.throwIfAborted();
+    const info = await exec.inspect();
+    const state = await this.state();
+    const outputLimited = capture.floodedAt !== undefined;
+    const exitCode = info.ExitCode ?? (this.killed ? 137 : null);
+    // Docker flags OOMKilled only when the main process dies; for an exec'd step the kernel's
+    // own counter in the container's memory cgroup tells whether the OOM killer struck.
+    const oomKilled = state.oomKilled || (exitCode === 137 && !this.killed && (await this.newOomKills()) > 0);
+    return {
+      verdict: verdictOf({ exitCode, oomKilled, timedOut, outputLimited }),
+      exitCode,
+      durationMs: Date.now() - started,
+      timedOut,
+      outputLimited,
+      oomKilled,
+      output: capture.output.snapshot(),
+      stdout: capture.stdout.snapshot(),
+    };
+  }
+
+  /** Starts argv and returns at once; its output is captured (capped) while it runs. */
+  async execInBackground(argv: string[], opts: Omit<StepRunOptions, 'timeoutMs' | 'signal' | 'stdoutBytes'>): Promise<BackgroundProcess> {
+    const exec = await this.container.exec({
+      Cmd: argv,
+      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: opts.workdir ?? '/workspace',
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const capture = new StreamCapture(opts.outputBytes, 1024, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill());
+    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+    capture.attach(this.docker, stream);
+    const exited = streamEnded(stream).then(async () => {
+      try {
+        return (await exec.inspect()).ExitCode ?? null;
+      } catch {
+        return null;
+      }
+    });
+    return { output: capture.output, exited };
+  }
+
+  /** Waits for the main process (spec.command) to exit, killing it at the deadline. */
+  async waitForExit(timeoutMs: number, signal?: AbortSignal): Promise<StepRun> {
+    const started = Date.now();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void this.kill();
+    }, timeoutMs);
+    const onAbort = () => void this.kill();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let exitCode: number | null = null;
+    try {
+      const result = (await this.container.wait()) as { StatusCode?: number };
+      exitCode = result.StatusCode ?? null;
+      await this.mainStreamEnded;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    signal?.throwIfAborted();
+    const state = await this.state();
+    const outputLimited = this.main.floodedAt !== undefined;
+    return {
+      verdict: verdictOf({ exitCode, oomKilled: state.oomKilled, timedOut, outputLimited }),
+      exitCode,
+      durationMs: Date.now() - started,
+      timedOut,
+      outputLimited,
+      oomKilled: state.oomKilled,
+      output: this.main.output.snapshot(),
+      stdout: this.main.stdout.snapshot(),
+    };
+  }
+
+  /** OOM kills in this container's memory cgroup since the last call (cgroup v1 or v2). */
+  private async newOomKills(): Promise<number> {
+    try {
+      const exec = await this.container.exec({
+        Cmd: ['cat', '/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control'],
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+      const capture = new StreamCapture(8192, 8192, 1 << 20, () => {});
+      capture.attach(this.docker, stream);
+      await streamEnded(stream);
+      const match = /^oom_kill (\d+)$/m.exec(capture.stdout.snapshot().text);
+      const total = match ? Number(match[1]) : 0;
+      const fresh = total - this.oomKillsSeen;
+      this.oomKillsSeen = total;
+      return fresh;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Output of the main process so far (capped). */
+  mainOutput(): CappedText {
+    return this.main.output.snapshot();
+  }
+
+  async state(): Promise<{ running: boolean; exitCode: number | null; oomKilled: boolean }> {
+    try {
+      const info = await this.container.inspect();
+      return { running: info.State.Running, exitCode: info.State.Running ? null : info.State.ExitCode, oomKilled: Boolean(info.State.OOMKilled) };
+    } catch (err) {
+      if (isAlreadyDone(err)) return { running: false, exitCode: null, oomKilled: false };
+      throw err;
+    }
+  }
+
+  /** The networks the container is attached to right now (empty means loopback only). */
+  async networks(): Promise<string[]> {
+    const info = await this.container.inspect();
+    return Object.keys(info.NetworkSettings?.Networks ?? {});
+  }
+
+  /** Detaches the container from a network; candidate code must never run while attached. */
+  async disconnect(network: string): Promise<void> {
+    await this.docker.getNetwork(network).disconnect({ Container: this.container.id, Force: true });
+    const still = await this.networks();
+    if (still.length > 0) throw new Error(`container ${this.id} is still attached to ${still.join(', ')}`);
+  }
+
+  async kill(): Promise<void> {
+    this.killed = true;
+    try {
+      await this.container.kill({ signal: 'SIGKILL' });
+    } catch (err) {
+      if (!isAlreadyDone(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  /** Force-removes the container; safe to call more than once. */
+  async remove(): Promise<void> {
+    if (this.removed) return;
+    this.removed = true;
+    await removeQuietly(this.container, true);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.remove();
+  }
+}
+
+async function writeAndClose(stream: NodeJS.WritableStream, files: Readable | Buffer): Promise<void> {
+  if (Buffer.isBuffer(files)) {
+    await new Promise<void>((resolve, reject) => stream.write(files, (err) => (err ? reject(err) : resolve())));
+  } else {
+    for await (const chunk of files) {
+      if (!stream.write(chunk as Buffer)) await new Promise((r) => stream.once('drain', r));
+    }
+  }
+  stream.end();
+}
+
+/** Removes a container; "already gone" is success, and with `rethrow` other failures surface. */
+async function removeQuietly(container: Docker.Container, rethrow = false): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (err) {
+    if (isAlreadyDone(err) || isConflict(err)) return;
+    if (rethrow) throw err;
+  }
+}

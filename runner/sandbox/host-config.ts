@@ -1,0 +1,115 @@
+/**
+ * The hardened container settings every sandbox gets, built in one pure function so a unit test
+ * can pin each flag and the integration tests prove each one holds on a real engine.
+ */
+import type Docker from 'dockerode';
+
+export const SANDBOX_UID = 1000;
+export const LABEL_MANAGED = 'dev.assay.managed';
+export const LABEL_JOB = 'dev.assay.job';
+export const LABEL_WORKER = 'dev.assay.worker';
+export const LABEL_ROLE = 'dev.assay.role';
+
+export interface SandboxLimits {
+  memoryMb: number;
+  cpus: number;
+  pids: number;
+  /** Size of the writable /workspace tmpfs. */
+  workspaceMb: number;
+  /** Size of the writable /tmp tmpfs. @defaultValue 64 */
+  tmpMb?: number;
+  /** Open files per process. @defaultValue 1024 */
+  nofile?: number;
+  /** Largest file a process may write. @defaultValue workspaceMb */
+  fileSizeMb?: number;
+}
+
+export type SandboxNetwork =
+  | { mode: 'none' }
+  /** A user-defined bridge, only for the dependency install step; disconnected before candidate code runs. */
+  | { mode: 'bridge'; name: string }
+  /** Join another container's network namespace (the grader joins the candidate). */
+  | { mode: 'container'; containerId: string };
+
+export interface SandboxSpec {
+  image: string;
+  /** What this container is for (candidate, grader, ...): a label, and part of the name. */
+  role: string;
+  jobId: string;
+  workerId: string;
+  limits: SandboxLimits;
+  network: SandboxNetwork;
+  /** argv run after the files are received; empty = hold the container open for exec. */
+  command?: string[];
+  env?: Record<string, string>;
+  /** OCI runtime, e.g. runsc for gVisor; undefined = the engine's default. */
+  runtime?: string;
+}
+
+function networkMode(network: SandboxNetwork): string {
+  switch (network.mode) {
+    case 'none':
+      return 'none';
+    case 'bridge':
+      return network.name;
+    case 'container':
+      return `container:${network.containerId}`;
+  }
+}
+
+export function buildCreateOptions(spec: SandboxSpec): Docker.ContainerCreateOptions {
+  const { limits } = spec;
+  const memoryBytes = limits.memoryMb * 1024 * 1024;
+  const fileSizeBytes = (limits.fileSizeMb ?? limits.workspaceMb) * 1024 * 1024;
+  const nofile = limits.nofile ?? 1024;
+  const tmpfsOwner = `uid=${SANDBOX_UID},gid=${SANDBOX_UID}`;
+  return {
+    Image: spec.image,
+    Cmd: spec.command ?? [],
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    User: `${SANDBOX_UID}:${SANDBOX_UID}`,
+    WorkingDir: '/workspace',
+    // stdin carries the job's files as a tar stream (see sandbox-images/common/receive).
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: true,
+    Tty: false,
+    Labels: {
+      [LABEL_MANAGED]: 'true',
+      [LABEL_JOB]: spec.jobId,
+      [LABEL_WORKER]: spec.workerId,
+      [LABEL_ROLE]: spec.role,
+    },
+    HostConfig: {
+      NetworkMode: networkMode(spec.network),
+      Memory: memoryBytes,
+      MemorySwap: memoryBytes, // equal to Memory: no swap
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      PidsLimit: limits.pids,
+      ReadonlyRootfs: true,
+      Tmpfs: {
+        '/workspace': `rw,exec,nosuid,nodev,size=${limits.workspaceMb}m,mode=0755,${tmpfsOwner}`,
+        '/tmp': `rw,noexec,nosuid,nodev,size=${limits.tmpMb ?? 64}m,mode=1777`,
+      },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Ulimits: [
+        { Name: 'nofile', Soft: nofile, Hard: nofile },
+        { Name: 'fsize', Soft: fileSizeBytes, Hard: fileSizeBytes },
+        { Name: 'core', Soft: 0, Hard: 0 },
+      ],
+      Init: true,
+      IpcMode: 'private',
+      PortBindings: {},
+      PublishAllPorts: false,
+      Binds: [],
+      Mounts: [],
+      Privileged: false,
+      LogConfig: { Type: 'none', Config: {} }, // output is read from the attach stream, capped
+      AutoRemove: false,
+      ...(spec.runtime ? { Runtime: spec.runtime } : {}),
+    },
+  };
+}

