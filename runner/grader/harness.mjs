@@ -3,11 +3,13 @@
 // candidate's service is reachable on 127.0.0.1 and nothing else is reachable at all.
 //
 // Takes (argv): --suite <file.mjs> --port <n> --ready-timeout-ms <n> --test-timeout-ms <n>
-//               --max-response-bytes <n>
+//               --total-timeout-ms <n> --max-response-bytes <n>
 // Does: waits until the service accepts TCP connections, then runs the suite's tests one by one.
 //   Every request has a timeout and a response-size cap and never follows redirects or
 //   decompresses, so a frozen or hostile service fails tests instead of hanging the grader.
-// Prints: its own progress lines, then exactly one final line "ASSAY_RESULT <json>".
+// Prints: one JSON line per event, each prefixed: "ASSAY_READY {readyMs}" or
+//   "ASSAY_NOT_READY {reason}", "ASSAY_TEST {id, status, message?, durationMs}" per test as it
+//   finishes (so results survive a deadline), "ASSAY_SUITE_ERROR {message}", and "ASSAY_DONE {}".
 //   The candidate cannot write to this container's output: it runs in another container.
 import net from 'node:net';
 import http from 'node:http';
@@ -20,17 +22,19 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '8080' },
     'ready-timeout-ms': { type: 'string', default: '10000' },
     'test-timeout-ms': { type: 'string', default: '5000' },
+    'total-timeout-ms': { type: 'string', default: '60000' },
     'max-response-bytes': { type: 'string', default: '1048576' },
   },
 });
 const port = Number(args.port);
 const readyTimeoutMs = Number(args['ready-timeout-ms']);
 const testTimeoutMs = Number(args['test-timeout-ms']);
+const totalTimeoutMs = Number(args['total-timeout-ms']);
 const maxResponseBytes = Number(args['max-response-bytes']);
 const MAX_MESSAGE = 500;
 
-function emit(result) {
-  process.stdout.write(`\nASSAY_RESULT ${JSON.stringify(result)}\n`);
+function emit(kind, data = {}) {
+  process.stdout.write(`\nASSAY_${kind} ${JSON.stringify(data)}\n`);
 }
 
 function clip(text) {
@@ -119,33 +123,39 @@ async function main() {
     if (typeof define !== 'function') throw new Error('the suite module must export a default function');
     await define({ test: (id, fn, opts = {}) => tests.push({ id, fn, timeoutMs: opts.timeoutMs ?? testTimeoutMs }) });
   } catch (err) {
-    emit({ ready: false, suiteError: clip(err?.stack ?? err), tests: [] });
+    emit('SUITE_ERROR', { message: clip(err?.stack ?? err) });
     return;
   }
   const readyMs = await waitUntilReady();
   if (readyMs === undefined) {
-    emit({ ready: false, readyError: `nothing accepted connections on port ${port} within ${readyTimeoutMs} ms`, tests: [] });
+    emit('NOT_READY', { reason: `nothing accepted connections on port ${port} within ${readyTimeoutMs} ms` });
     return;
   }
-  process.stdout.write(`service ready after ${readyMs} ms; running ${tests.length} tests\n`);
-  const results = [];
+  emit('READY', { readyMs });
+  const deadline = Date.now() + totalTimeoutMs;
   for (const t of tests) {
     const started = Date.now();
+    const budget = Math.min(t.timeoutMs, deadline - started);
+    if (budget <= 0) {
+      emit('TEST', { id: t.id, status: 'timeout', message: `the test step ran out of time (${totalTimeoutMs} ms) before this test`, durationMs: 0 });
+      continue;
+    }
     let timer;
     try {
       await Promise.race([
         t.fn({ http: client }),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error(`test took longer than ${t.timeoutMs} ms`), { assayTimeout: true })), t.timeoutMs); }),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error(`test took longer than ${budget} ms`), { assayTimeout: true })), budget); }),
       ]);
-      results.push({ id: t.id, status: 'passed', durationMs: Date.now() - started });
+      emit('TEST', { id: t.id, status: 'passed', durationMs: Date.now() - started });
     } catch (err) {
-      results.push({ id: t.id, status: err?.assayTimeout ? 'timeout' : 'failed', message: clip(err?.message ?? err), durationMs: Date.now() - started });
+      emit('TEST', { id: t.id, status: err?.assayTimeout ? 'timeout' : 'failed', message: clip(err?.message ?? err), durationMs: Date.now() - started });
     } finally {
       clearTimeout(timer);
     }
-    process.stdout.write(`${results.at(-1).status} ${t.id}\n`);
   }
-  emit({ ready: true, readyMs, tests: results });
 }
 
-main().then(() => process.exit(0), (err) => { emit({ ready: false, suiteError: clip(err?.stack ?? err), tests: [] }); process.exit(0); });
+main().then(
+  () => { emit('DONE'); process.exit(0); },
+  (err) => { emit('SUITE_ERROR', { message: clip(err?.stack ?? err) }); process.exit(0); },
+);

@@ -42,6 +42,8 @@ export interface BackgroundProcess {
   readonly output: CappedOutput;
   /** Resolves with the exit code when the process ends (or the container dies). */
   readonly exited: Promise<number | null>;
+  /** Undefined while running; the exit code (or null when unknown) once it ended. */
+  exitCode(): number | null | undefined;
 }
 
 const RECEIVED_MARKER = 'assay:received';
@@ -204,14 +206,16 @@ export class SandboxContainer implements AsyncDisposable {
     const capture = new StreamCapture(opts.outputBytes, 1024, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill());
     const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
     capture.attach(this.docker, stream);
+    let exitCode: number | null | undefined;
     const exited = streamEnded(stream).then(async () => {
       try {
-        return (await exec.inspect()).ExitCode ?? null;
+        exitCode = (await exec.inspect()).ExitCode ?? null;
       } catch {
-        return null;
+        exitCode = null;
       }
+      return exitCode;
     });
-    return { output: capture.output, exited };
+    return { output: capture.output, exited, exitCode: () => exitCode };
   }
 
   /** Waits for the main process (spec.command) to exit, killing it at the deadline. */

@@ -1,0 +1,133 @@
+/**
+ * Loads challenges from a directory at job time, so adding or changing a challenge needs no
+ * image rebuild and no worker restart. Parsed challenges are cached by the content hash of the
+ * manifest and suite, which every report also records.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, readdir, lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { PlatformError, SubmissionError } from '../errors.ts';
+import { checkUniqueTestIds, ManifestSchema, type ChallengeManifest, type Limits } from './manifest.ts';
+
+export interface SuiteFile {
+  /** Path relative to the suite folder, with forward slashes. */
+  path: string;
+  content: Buffer;
+}
+
+export interface Challenge {
+  manifest: ChallengeManifest;
+  /** Folder of the challenge on disk. */
+  dir: string;
+  suiteFiles: SuiteFile[];
+  /** sha256 of the manifest and every suite file. */
+  suiteHash: string;
+  /** The candidate-facing brief (README.md), if any. */
+  readme: string;
+}
+
+export interface OperatorMaxima {
+  memoryMb: number;
+  cpus: number;
+  pids: number;
+  stepTimeoutMs: number;
+}
+
+const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class ChallengeRepository {
+  private readonly cache = new Map<string, Challenge>();
+
+  constructor(readonly rootDir: string, private readonly maxima: OperatorMaxima) {}
+
+  async list(): Promise<Challenge[]> {
+    const names = (await readdir(this.rootDir, { withFileTypes: true })).filter((d) => d.isDirectory() && ID.test(d.name)).map((d) => d.name).sort();
+    const out: Challenge[] = [];
+    for (const name of names) {
+      try {
+        await lstat(path.join(this.rootDir, name, 'challenge.json'));
+      } catch {
+        continue;
+      }
+      out.push(await this.load(name));
+    }
+    return out;
+  }
+
+  async load(id: string): Promise<Challenge> {
+    if (!ID.test(id)) throw new SubmissionError('UNKNOWN_CHALLENGE', `no such challenge: ${JSON.stringify(id).slice(0, 80)}`);
+    const dir = path.join(path.resolve(this.rootDir), id);
+    const manifestFile = path.join(dir, 'challenge.json');
+    let manifestBytes: Buffer;
+    try {
+      manifestBytes = await readFile(manifestFile);
+    } catch {
+      throw new SubmissionError('UNKNOWN_CHALLENGE', `no such challenge: ${id}`);
+    }
+    const manifest = parseManifest(manifestBytes, manifestFile);
+    if (manifest.id !== id) throw new PlatformError('CHALLENGE_INVALID', `${manifestFile}: id "${manifest.id}" does not match its folder "${id}"`);
+    const suiteDir = path.join(dir, manifest.suite.dir);
+    const suiteFiles = await readTree(suiteDir);
+    const hash = createHash('sha256').update(manifestBytes);
+    for (const f of suiteFiles) hash.update(`\0${f.path}\0`).update(f.content);
+    const suiteHash = hash.digest('hex');
+    const cached = this.cache.get(suiteHash);
+    if (cached) return cached;
+    let readme = '';
+    try {
+      readme = await readFile(path.join(dir, 'README.md'), 'utf8');
+    } catch {
+      // A challenge without a brief is allowed; the API then serves the title only.
+    }
+    const challenge: Challenge = { manifest: { ...manifest, limits: clampLimits(manifest.limits, this.maxima) }, dir, suiteFiles, suiteHash, readme };
+    this.cache.set(suiteHash, challenge);
+    return challenge;
+  }
+}
+
+/** Parses a manifest, turning every schema problem into one message naming file and field. */
+export function parseManifest(bytes: Buffer, file: string): ChallengeManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new PlatformError('CHALLENGE_INVALID', `${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new PlatformError('CHALLENGE_INVALID', problems.join('\n'));
+  }
+  const dupes = checkUniqueTestIds(parsed.data);
+  if (dupes.length) throw new PlatformError('CHALLENGE_INVALID', dupes.map((d) => `${file}: ${d}`).join('\n'));
+  return parsed.data;
+}
+
+/** Operator maxima from configuration bound whatever a manifest asks for. */
+export function clampLimits(limits: Limits, max: OperatorMaxima): Limits {
+  return {
+    ...limits,
+    memoryMb: Math.min(limits.memoryMb, max.memoryMb),
+    cpus: Math.min(limits.cpus, max.cpus),
+    pids: Math.min(limits.pids, max.pids),
+    installTimeoutMs: Math.min(limits.installTimeoutMs, max.stepTimeoutMs),
+    startTimeoutMs: Math.min(limits.startTimeoutMs, max.stepTimeoutMs),
+    testTimeoutMs: Math.min(limits.testTimeoutMs, max.stepTimeoutMs),
+  };
+}
+
+async function readTree(root: string, rel = ''): Promise<SuiteFile[]> {
+  const out: SuiteFile[] = [];
+  let entries;
+  try {
+    entries = await readdir(path.join(root, rel), { withFileTypes: true });
+  } catch {
+    throw new PlatformError('CHALLENGE_INVALID', `suite folder ${root} is missing`);
+  }
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const childRel = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await readTree(root, childRel)));
+    else if (e.isFile()) out.push({ path: childRel, content: await readFile(path.join(root, childRel)) });
+  }
+  return out;
+}

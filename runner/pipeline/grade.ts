@@ -1,0 +1,245 @@
+/**
+ * Grading a submission: fetch, pack, install, start, test, score, report, top to bottom.
+ * The candidate's outcome is data in the report. A SubmissionError (bad URL, missing repo)
+ * yields a `failed` report at once; any other error is the platform's and is rethrown so the
+ * queue can retry it (see runner/worker/worker.ts).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import type { Challenge, ChallengeRepository } from '../challenges/repository.ts';
+import { PlatformError, SubmissionError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { REPORT_SCHEMA_VERSION, type Flag, type Report, type Step } from '../report/schema.ts';
+import { scoreResults, type RawResult } from '../report/score.ts';
+import { SandboxContainer, isEngineUnavailable, type DockerClient, type Images, type SandboxNetwork } from '../sandbox/index.ts';
+import { fetchRepository } from '../stages/fetch/index.ts';
+import { CA_BUNDLE_PATH, runInstall } from '../stages/install/install.ts';
+import { pack } from '../stages/pack/pack.ts';
+import { planRuntime, type RuntimePlan } from '../stages/runtime.ts';
+import { prepareHiddenTests, runNodeTests } from '../stages/test/node-tests.ts';
+import { runServiceStages } from '../stages/test/service.ts';
+import { RUNNER_VERSION } from '../version.ts';
+
+/** Progress stages recorded on the submission, in order. */
+export const STAGES = ['queued', 'fetching', 'packing', 'installing', 'starting', 'testing', 'scoring', 'completed', 'failed'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface GradeInput {
+  submissionId: string;
+  attempt: number;
+  challengeId: string;
+  /** A git URL (checked against the fetch policy) ... */
+  repoUrl?: string;
+  /** ... or, for authors and the CLI only, a local folder graded as it is. */
+  localPath?: string;
+  ref?: string;
+}
+
+export interface GradeDeps {
+  config: Config;
+  docker: DockerClient;
+  images: Images;
+  challenges: ChallengeRepository;
+  log: Logger;
+  onStage?: (stage: Stage) => void | Promise<void>;
+}
+
+/** Files candidates may not ship: they would reconfigure the install. */
+const DROPPED_NAMES = ['.npmrc', '.yarnrc', '.yarnrc.yml'];
+
+export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal?: AbortSignal): Promise<Report> {
+  const startedAt = new Date();
+  const timings: Record<string, number> = {};
+  const steps: Step[] = [];
+  const flags: Flag[] = [];
+  const log = deps.log.child({ submissionId: input.submissionId, challenge: input.challengeId, attempt: input.attempt });
+  const stage = async (s: Stage) => {
+    log.info({ stage: s }, 'stage');
+    await deps.onStage?.(s);
+  };
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Date.now() - t0;
+    }
+  };
+
+  let challenge: Challenge | undefined;
+  let commit: string | null = null;
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'assay-job-'));
+  const containers: SandboxContainer[] = [];
+  try {
+    challenge = await deps.challenges.load(input.challengeId);
+    const { manifest } = challenge;
+    const ref = input.ref ?? 'HEAD';
+
+    // 1. Fetch
+    await stage('fetching');
+    let repoDir: string;
+    if (input.localPath) {
+      repoDir = path.resolve(input.localPath);
+      steps.push({ name: 'fetch', status: 'skipped', durationMs: 0, reason: `graded from the local folder ${repoDir}` });
+    } else if (input.repoUrl) {
+      repoDir = path.join(workDir, 'repo');
+      const fetched = await timed('fetch', () =>
+        fetchRepository(
+          {
+            repoUrl: input.repoUrl!,
+            ref,
+            destDir: repoDir,
+            policy: deps.config.fetch.policy,
+            timeoutMs: deps.config.fetch.timeoutMs,
+            maxBytes: deps.config.fetch.maxBytes,
+            lowSpeedBytesPerSecond: deps.config.fetch.lowSpeedBytesPerSecond,
+            lowSpeedSeconds: deps.config.fetch.lowSpeedSeconds,
+            tokens: deps.config.fetch.tokens,
+          },
+          signal,
+        ),
+      );
+      commit = fetched.commit;
+      steps.push({ name: 'fetch', status: 'passed', durationMs: fetched.durationMs });
+    } else {
+      throw new SubmissionError('URL_REJECTED', 'a repository URL is required');
+    }
+
+    // 2. Detect the runtime and pack the workspace.
+    await stage('packing');
+    const plan = await planRuntime(repoDir, manifest.runtimes, deps.config.install.npmRegistry);
+    const hidden = manifest.kind === 'tests' ? prepareHiddenTests(challenge) : undefined;
+    const online = manifest.install.network === 'registry';
+    const caBundle = online && deps.config.install.caFile ? await readFile(deps.config.install.caFile) : undefined;
+    const packed = await timed('pack', () =>
+      pack(
+        {
+          repoDir,
+          limits: deps.config.pack,
+          reservedPaths: ['.assay', manifest.suite.workspacePath],
+          droppedNames: DROPPED_NAMES,
+          extraFiles: [...(hidden?.files ?? []), ...(caBundle ? [{ path: CA_BUNDLE_PATH, content: caBundle }] : [])],
+        },
+        signal,
+      ),
+    );
+    steps.push({ name: 'pack', status: 'passed', durationMs: timings.pack ?? 0, reason: `${packed.files} files, ${packed.bytes} bytes` });
+    if (packed.droppedCount > 0) {
+      flags.push({ code: 'files_dropped', message: `${packed.droppedCount} entries left out: ${packed.dropped.slice(0, 5).map((d) => `${d.path} (${d.reason})`).join(', ')}` });
+    }
+
+    if ('missing' in plan) {
+      return finish({ results: [], notRunReason: `not run: ${plan.missing}`, extraSteps: [{ name: 'start', status: 'failed', durationMs: 0, reason: plan.missing }] });
+    }
+
+    // 3. Sandbox, install.
+    const needsNetwork = plan.install.kind === 'run' && online;
+    const network: SandboxNetwork = needsNetwork ? { mode: 'bridge', name: deps.config.install.network } : { mode: 'none' };
+    const image = plan.runtime === 'node' ? deps.images.node : deps.images.python;
+    const specBase = { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime };
+    const box = await timed('sandbox', () =>
+      SandboxContainer.start(
+        deps.docker,
+        {
+          ...specBase,
+          image: image.tag,
+          role: 'candidate',
+          network,
+          limits: { memoryMb: manifest.limits.memoryMb, cpus: manifest.limits.cpus, pids: manifest.limits.pids, workspaceMb: manifest.limits.workspaceMb },
+        },
+        packed.tar,
+        { outputBytes: manifest.limits.outputBytes },
+      ),
+    );
+    containers.push(box);
+    await stage('installing');
+    const install = await timed('install', () =>
+      runInstall({ box, plan: plan.install, registry: deps.config.install.npmRegistry, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal }),
+    );
+    steps.push(install);
+    if (needsNetwork) await box.disconnect(deps.config.install.network); // before any candidate code runs
+    if (install.status === 'failed') {
+      if (install.verdict === 'oom_killed' || install.verdict === 'timeout') flags.push({ code: 'resource_limit', message: `the install was ${install.reason}` });
+      return finish({ results: [], notRunReason: 'not run: the dependencies did not install', plan });
+    }
+
+    // 4. Start and test.
+    if (manifest.kind === 'service') {
+      await stage('starting');
+      const out = await timed('startAndTest', () =>
+        runServiceStages({ docker: deps.docker, candidate: box, challenge: challenge!, graderImage: deps.images.grader, startArgv: plan.startArgv, specBase, signal, onTesting: () => void stage('testing') }),
+      );
+      steps.push(out.start, out.test);
+      flags.push(...out.flags);
+      timings.start = out.start.durationMs;
+      timings.test = out.test.durationMs;
+      return finish({ results: out.results, notRunReason: out.notRunReason, plan, usedGrader: true });
+    }
+    await stage('testing');
+    const out = await timed('test', () => runNodeTests(box, challenge!, hidden!, signal));
+    steps.push(out.test);
+    flags.push(...out.flags);
+    return finish({ results: out.results, notRunReason: out.notRunReason, plan });
+  } catch (err) {
+    if (err instanceof SubmissionError) return failedReport(err);
+    if (isEngineUnavailable(err)) throw new PlatformError('SANDBOX_UNAVAILABLE', 'the container engine is unavailable', true, { cause: err });
+    throw err;
+  } finally {
+    for (const c of containers) {
+      await c.remove().catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, containerId: c.id }, 'container removal failed'));
+    }
+    await rm(workDir, { recursive: true, force: true }).catch((cleanupErr: unknown) => log.warn({ err: cleanupErr }, 'work dir removal failed'));
+  }
+
+  function base(): Omit<Report, 'status' | 'score' | 'categories' | 'tests' | 'runtime'> {
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      submissionId: input.submissionId,
+      attempt: input.attempt,
+      challenge: { id: input.challengeId, version: challenge?.manifest.version ?? 'unknown', suiteHash: challenge?.suiteHash ?? '' },
+      repoUrl: input.repoUrl ?? `file:${input.localPath ?? ''}`,
+      ref: input.ref ?? 'HEAD',
+      commit,
+      steps,
+      flags,
+      resources: {
+        oomKilled: flags.some((f) => f.code === 'resource_limit' && f.message.includes('memory')),
+        memoryLimitMb: challenge?.manifest.limits.memoryMb ?? 0,
+        cpus: challenge?.manifest.limits.cpus ?? 0,
+        pidsLimit: challenge?.manifest.limits.pids ?? 0,
+      },
+      timings: { ...timings, totalMs: Date.now() - startedAt.getTime() },
+      runner: { version: RUNNER_VERSION, workerId: deps.config.worker.id, images: {} },
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+    };
+  }
+
+  async function finish(o: { results: RawResult[]; notRunReason?: string; plan?: RuntimePlan; extraSteps?: Step[]; usedGrader?: boolean }): Promise<Report> {
+    await stage('scoring');
+    steps.push(...(o.extraSteps ?? []));
+    const scored = scoreResults(challenge!.manifest.tests, o.results, o.notRunReason);
+    flags.push(...scored.flags);
+    const report: Report = { ...base(), status: 'completed', runtime: o.plan?.runtime ?? null, score: scored.score, categories: scored.categories, tests: scored.tests };
+    if (o.plan) report.runner.images.candidate = o.plan.runtime === 'node' ? deps.images.node : deps.images.python;
+    if (o.usedGrader) report.runner.images.grader = deps.images.grader;
+    log.info({ score: report.score, flags: flags.map((f) => f.code) }, 'graded');
+    return report;
+  }
+
+  function failedReport(err: SubmissionError): Report {
+    log.info({ code: err.code }, 'submission could not be graded');
+    const maxPoints = challenge?.manifest.tests.reduce((s, t) => s + t.points, 0) ?? 0;
+    return {
+      ...base(),
+      status: 'failed',
+      runtime: null,
+      score: { points: 0, maxPoints, percent: 0 },
+      categories: [],
+      tests: [],
+      error: { code: err.code, message: err.message, fault: 'submission' },
+    };
+  }
+}

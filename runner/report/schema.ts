@@ -1,0 +1,102 @@
+/**
+ * The versioned report schema (v1). Reports are stored, served by the API and rendered for
+ * reviewers; the OpenAPI document is generated from these same schemas.
+ */
+import { z } from 'zod';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const TEST_STATUSES = ['passed', 'failed', 'error', 'timeout', 'skipped'] as const;
+export type TestStatus = (typeof TEST_STATUSES)[number];
+
+export const STEP_NAMES = ['fetch', 'pack', 'install', 'start', 'test'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+export const STEP_STATUSES = ['passed', 'failed', 'skipped'] as const;
+
+export const FLAG_CODES = [
+  'tests_tampered',
+  'unknown_tests',
+  'resource_limit',
+  'no_tests_ran',
+  'files_dropped',
+  'service_crashed',
+] as const;
+export type FlagCode = (typeof FLAG_CODES)[number];
+
+export const CappedLogSchema = z.object({
+  text: z.string(),
+  totalBytes: z.number().int(),
+  cutBytes: z.number().int(),
+});
+
+export const ScoreSchema = z.object({
+  points: z.number(),
+  maxPoints: z.number(),
+  percent: z.number(),
+});
+export type Score = z.infer<typeof ScoreSchema>;
+
+export const TestResultSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  category: z.string(),
+  status: z.enum(TEST_STATUSES),
+  points: z.number(),
+  maxPoints: z.number(),
+  message: z.string().optional(),
+  durationMs: z.number().optional(),
+  visibility: z.enum(['visible', 'hidden']),
+});
+export type TestResult = z.infer<typeof TestResultSchema>;
+
+export const StepSchema = z.object({
+  name: z.enum(STEP_NAMES),
+  status: z.enum(STEP_STATUSES),
+  /** How the step's process ended (see runner/sandbox/verdict.ts). */
+  verdict: z.string().optional(),
+  exitCode: z.number().nullable().optional(),
+  durationMs: z.number(),
+  /** Why the step failed or was skipped, in words. */
+  reason: z.string().optional(),
+  log: CappedLogSchema.optional(),
+});
+export type Step = z.infer<typeof StepSchema>;
+
+export const FlagSchema = z.object({ code: z.enum(FLAG_CODES), message: z.string() });
+export type Flag = z.infer<typeof FlagSchema>;
+
+export const ReportErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  /** `submission`: the submission could not be graded as given; `platform`: Assay failed (never the candidate's fault). */
+  fault: z.enum(['submission', 'platform']),
+});
+export type ReportError = z.infer<typeof ReportErrorSchema>;
+
+export const ImageUsedSchema = z.object({ tag: z.string(), id: z.string() });
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  submissionId: z.string(),
+  attempt: z.number().int(),
+  challenge: z.object({ id: z.string(), version: z.string(), suiteHash: z.string() }),
+  repoUrl: z.string(),
+  ref: z.string(),
+  commit: z.string().nullable(),
+  /** `completed`: graded (the score says how well); `failed`: could not be graded (see error). */
+  status: z.enum(['completed', 'failed']),
+  runtime: z.enum(['node', 'python']).nullable(),
+  score: ScoreSchema,
+  categories: z.array(z.object({ category: z.string(), points: z.number(), maxPoints: z.number() })),
+  tests: z.array(TestResultSchema),
+  steps: z.array(StepSchema),
+  flags: z.array(FlagSchema),
+  error: ReportErrorSchema.optional(),
+  resources: z.object({ oomKilled: z.boolean(), memoryLimitMb: z.number(), cpus: z.number(), pidsLimit: z.number() }),
+  timings: z.record(z.string(), z.number()),
+  runner: z.object({ version: z.string(), workerId: z.string(), images: z.record(z.string(), ImageUsedSchema) }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type Report = z.infer<typeof ReportSchema>;
