@@ -4,7 +4,7 @@
  * yields a `failed` report at once; any other error is the platform's and is rethrown so the
  * queue can retry it (see runner/worker/worker.ts).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.ts';
@@ -85,6 +85,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
       steps.push({ name: 'fetch', status: 'skipped', durationMs: 0, reason: `graded from the local folder ${repoDir}` });
     } else if (input.repoUrl) {
       repoDir = path.join(workDir, 'repo');
+      await mkdir(repoDir);
       const fetched = await timed('fetch', () =>
         fetchRepository(
           {

@@ -26,8 +26,10 @@ export function isConflict(err: unknown): boolean {
 
 /** True when the engine itself cannot be reached (so the job should be retried, not failed). */
 export function isEngineUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
+  const e = err as { code?: string; syscall?: string; address?: string } | null;
+  // Only a failed connection to the engine's socket or port counts, not any ENOENT.
+  if (e?.syscall !== 'connect') return false;
+  return e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT' || e.code === 'EACCES';
 }
 
 export async function pingEngine(docker: Docker): Promise<void> {

@@ -18,6 +18,7 @@
  * the process table: `-c` values are visible in `ps`, a 0600 file in a 0700 directory is not.
  */
 import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,17 +68,14 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
   signal?.throwIfAborted();
   const { url, host } = parseRepoUrl(input.repoUrl, input.policy);
   const ref = validateRef(input.ref ?? 'HEAD');
-  const address = await resolveAllowedAddress(host, input.policy);
-  signal?.throwIfAborted();
   if ((await readdir(input.destDir)).length > 0) {
     throw new PlatformError('INTERNAL', 'the fetch directory is not empty');
   }
-
   const token = input.tokens[host];
   const secrets = token ? [token, basicAuth(token)] : [];
-  const home = await mkdtemp(path.join(os.tmpdir(), 'assay-git-home-'));
 
-  // One controller stops git for every reason: the deadline, the size watchdog, the caller.
+  // One controller stops the fetch for every reason: the deadline (which covers DNS too), the
+  // size watchdog, the caller.
   const controller = new AbortController();
   const onCallerAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -86,10 +84,14 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     input.timeoutMs,
   );
   const stopWatchdog = new AbortController();
-  const watchdog = watchSize(input.destDir, input.maxBytes, stopWatchdog.signal, (err) => controller.abort(err));
+  let watchdog: Promise<void> | undefined;
+  let home: string | undefined;
 
   try {
+    const address = await untilAborted(resolveAllowedAddress(host, input.policy), controller.signal);
+    home = await mkdtemp(path.join(os.tmpdir(), 'assay-git-home-'));
     await writeGitConfig(home, gitConfig(input, home, url, host, address, token));
+    watchdog = watchSize(input.destDir, input.maxBytes, stopWatchdog.signal, (err) => controller.abort(err));
     const git: SimpleGit = simpleGit({ baseDir: input.destDir, maxConcurrentProcesses: 1, abort: controller.signal }).env(gitEnv(home, input.policy));
 
     await git.raw(['init', '-q']);
@@ -100,7 +102,7 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     await checkTreeSize(git, input.destDir, input.maxBytes);
     await git.raw(['checkout', '-q', '--detach', '--no-recurse-submodules', 'FETCH_HEAD']);
     const commit = (await git.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
-    if (!/^[0-9a-f]{40}$/.test(commit)) throw new PlatformError('INTERNAL', `git rev-parse returned an unexpected value`);
+    if (!/^[0-9a-f]{40}$/.test(commit)) throw new PlatformError('INTERNAL', 'git rev-parse returned an unexpected value');
     const bytes = await checkSize(input.destDir, input.maxBytes);
     return { commit, ref, bytes, durationMs: Math.round(performance.now() - started) };
   } catch (err) {
@@ -113,8 +115,18 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     signal?.removeEventListener('abort', onCallerAbort);
     stopWatchdog.abort();
     await watchdog;
-    await rm(home, { recursive: true, force: true }).catch(() => {});
+    if (home !== undefined) await rm(home, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts (DNS lookups cannot be canceled). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** The whole environment git sees: nothing is inherited from the worker's. */
@@ -170,7 +182,7 @@ function gitConfig(input: FetchInput, home: string, url: URL, host: string, addr
     ['init.templateDir', path.join(home, 'template')],
   ];
   // DNS was checked once; curl must connect to that same address, not ask again.
-  if (!/^[\d.]+$/.test(host) && !host.includes(':')) entries.push(['http.curloptResolve', `${host}:${port}:${pinned}`]);
+  if (isIP(host) === 0) entries.push(['http.curloptResolve', `${host}:${port}:${pinned}`]);
   if (token) entries.push([`http.${url.origin}/.extraHeader`, `Authorization: Basic ${basicAuth(token)}`]);
   return entries;
 }

@@ -1,0 +1,30 @@
+/** Everything a request handler needs, built once per app by createApp (no module-level state). */
+import type { Config } from '../runner/config.ts';
+import type { ChallengeRepository } from '../runner/challenges/repository.ts';
+import type { Logger } from '../runner/log.ts';
+import type { SubmissionQueue } from '../runner/queue/queue.ts';
+import type { DockerClient } from '../runner/sandbox/index.ts';
+import type { Redis } from '../runner/store/redis.ts';
+import type { SubmissionStore } from '../runner/store/submissions.ts';
+import type { Keyring } from './auth.ts';
+import type { ApiMetrics } from './metrics.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: SubmissionStore;
+  queue: SubmissionQueue;
+  /** A store connection (not BullMQ's): readiness pings and cancel messages go through it. */
+  redis: Redis;
+  challenges: ChallengeRepository;
+  docker: DockerClient;
+  log: Logger;
+}
+
+export interface AppContext extends AppDeps {
+  keyring: Keyring;
+  metrics: ApiMetrics;
+  /** Signs UI sessions: ASSAY_SESSION_SECRET, or random per app (sessions then end on restart). */
+  sessionSecret: string;
+  /** ASSAY_PUBLIC_URL or the listen address; links in responses and webhooks start with it. */
+  baseUrl: string;
+}

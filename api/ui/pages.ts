@@ -1,0 +1,158 @@
+/** The reviewer UI's pages, as pure functions of their data. Every candidate-controlled string goes through `text()` inside `html`. */
+import type { Challenge } from '../../runner/challenges/repository.ts';
+import type { Report } from '../../runner/report/schema.ts';
+import { FINAL_STATUSES, type SubmissionRecord } from '../../runner/store/submissions.ts';
+import type { CandidateReport } from '../schemas.ts';
+import { html, layout, text, type LayoutOptions, type SafeHtml } from './html.ts';
+
+type User = NonNullable<LayoutOptions['user']>;
+
+const badge = (cls: string, label: string) => html`<span class="badge ${cls}">${label}</span>`;
+const pct = (n: number) => `${Math.round(n * 10) / 10}%`;
+const shortCommit = (c?: string | null) => (c ? c.slice(0, 12) : '—');
+
+function duration(ms?: number): string {
+  if (ms === undefined) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  return s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+export function candidateLabel(r: SubmissionRecord): string {
+  const c = r.candidate;
+  return text(c?.name ?? c?.email ?? c?.externalId ?? '') || '(anonymous)';
+}
+
+export function loginPage(nonce: string, error?: string): SafeHtml {
+  return layout(
+    { title: 'Log in', nonce },
+    html`<section class="login"><h1>Reviewer login</h1>
+${error ? html`<p class="bad" role="alert">${error}</p>` : ''}
+<form method="post" action="/ui/login"><label for="key">API key (reviewer or admin)</label>
+<p><input id="key" name="key" type="password" autocomplete="current-password" required maxlength="512"></p>
+<button type="submit">Log in</button></form></section>`,
+  );
+}
+
+export function errorPage(nonce: string, status: number, message: string, user?: User): SafeHtml {
+  return layout({ title: String(status), nonce, user }, html`<section><h1>${status}</h1><p>${message}</p><p><a href="/ui">Back to the challenges</a></p></section>`);
+}
+
+export function challengesPage(nonce: string, user: User, challenges: Challenge[]): SafeHtml {
+  return layout(
+    { title: 'Challenges', nonce, user },
+    html`<h1>Challenges</h1><section><table><thead><tr><th>Challenge</th><th>Version</th><th>Kind</th><th>Runtimes</th><th class="num">Tests</th></tr></thead><tbody>
+${challenges.map((c) => html`<tr><td><a href="/ui/challenges/${encodeURIComponent(c.manifest.id)}">${c.manifest.title}</a> <code class="muted">${c.manifest.id}</code></td><td>${c.manifest.version}</td><td>${c.manifest.kind}</td><td>${c.manifest.runtimes.join(', ')}</td><td class="num">${c.manifest.tests.length}</td></tr>`)}
+</tbody></table></section>`,
+  );
+}
+
+const STATUS_FILTERS = ['all', 'queued', 'running', 'completed', 'failed', 'canceled'] as const;
+
+export function dashboardPage(nonce: string, user: User, challenge: Challenge, records: SubmissionRecord[], status: string): SafeHtml {
+  const busy = records.some((r) => !FINAL_STATUSES.includes(r.status));
+  // Ranked by score (graded first), then newest first.
+  const ranked = [...records].sort((a, b) => (b.score?.percent ?? -1) - (a.score?.percent ?? -1) || b.createdAt.localeCompare(a.createdAt));
+  const base = `/ui/challenges/${encodeURIComponent(challenge.manifest.id)}`;
+  return layout(
+    { title: challenge.manifest.title, nonce, user, ...(busy ? { refreshSeconds: 5 } : {}) },
+    html`<h1>${challenge.manifest.title} <span class="muted">v${challenge.manifest.version}</span></h1>
+<section><p class="filters">Status: ${STATUS_FILTERS.map((s) => (s === status ? html`<strong>${s}</strong> ` : html`<a href="${s === 'all' ? base : `${base}?status=${s}`}">${s}</a> `))}
+${busy ? html`<span class="muted">(refreshing while submissions are queued or running)</span>` : ''}</p>
+${ranked.length === 0
+      ? html`<p class="muted">No submissions${status === 'all' ? '' : ` with status ${status}`} yet.</p>`
+      : html`<table><thead><tr><th class="num">#</th><th>Candidate</th><th>Status</th><th class="num">Score</th><th>Commit</th><th class="num">Duration</th><th>Submitted</th><th></th></tr></thead><tbody>
+${ranked.map((r, i) => html`<tr><td class="num">${i + 1}</td><td>${candidateLabel(r)}</td><td>${badge(r.status, r.status)}${r.status === 'running' ? html` <span class="muted">${r.stage}</span>` : ''}</td>
+<td class="num">${r.score ? html`<strong>${pct(r.score.percent)}</strong> <span class="muted">${r.score.points}/${r.score.maxPoints}</span>` : '—'}</td>
+<td><code>${shortCommit(r.commit)}</code></td><td class="num">${duration(r.durationMs)}</td><td>${r.createdAt.replace('T', ' ').slice(0, 19)}</td>
+<td><a href="/ui/submissions/${encodeURIComponent(r.id)}">report</a></td></tr>`)}
+</tbody></table>`}
+</section>`,
+  );
+}
+
+export interface ReportPageData {
+  record: SubmissionRecord;
+  report?: Report;
+  run?: number;
+  /** Admins get rerun and cancel forms. */
+  canAdmin: boolean;
+}
+
+export function reportPage(nonce: string, user: User, d: ReportPageData): SafeHtml {
+  const { record: r, report } = d;
+  const busy = !FINAL_STATUSES.includes(r.status);
+  const id = encodeURIComponent(r.id);
+  return layout(
+    { title: `Report ${r.id.slice(0, 8)}`, nonce, user, ...(busy ? { refreshSeconds: 5 } : {}) },
+    html`<h1>${candidateLabel(r)} · <a href="/ui/challenges/${encodeURIComponent(r.challenge)}">${r.challenge}</a></h1>
+<section><div class="grid">
+<span class="muted">Status</span><span>${badge(r.status, r.status)} ${busy ? html`<span class="muted">stage ${r.stage}</span>` : ''}</span>
+${report ? html`<span class="muted">Score</span><span><span class="score" data-testid="score">${pct(report.score.percent)}</span> <span class="muted">${report.score.points} / ${report.score.maxPoints} points</span></span>` : ''}
+<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code></span>
+<span class="muted">Ref</span><span><code>${text(report?.ref ?? r.ref ?? '(default branch)')}</code></span>
+<span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span>
+${report ? html`<span class="muted">Challenge</span><span>${report.challenge.id} v${report.challenge.version} · suite <code>${report.challenge.suiteHash.slice(0, 16)}</code></span>
+<span class="muted">Runtime</span><span>${report.runtime ?? 'none'}</span>
+<span class="muted">Images</span><span>${Object.entries(report.runner.images).map(([k, img]) => html`<div>${k}: <code>${img.tag}</code> <code class="muted">${img.id.slice(0, 19)}</code></div>`)}${Object.keys(report.runner.images).length ? '' : '—'}</span>
+<span class="muted">Runner</span><span>${report.runner.version} on ${report.runner.workerId}</span>
+<span class="muted">Graded</span><span>${report.startedAt} → ${report.finishedAt} (${duration(report.timings.totalMs)})</span>` : ''}
+<span class="muted">Runs</span><span>${r.reportRuns.length ? r.reportRuns.map((n) => (n === (d.run ?? r.reportRuns.at(-1)) ? html`<strong>run ${n}</strong> ` : html`<a href="/ui/submissions/${id}?run=${n}">run ${n}</a> `)) : 'none yet'}${r.runs > (r.reportRuns.at(-1) ?? 0) ? html` <span class="muted">(run ${r.runs} ${r.status})</span>` : ''}</span>
+</div>
+${d.canAdmin ? adminForms(r, user.csrf) : ''}
+</section>
+${r.error && !report?.error ? html`<section><h2>Error</h2><p>${badge('bad', r.error.fault)} <code>${r.error.code}</code> ${text(r.error.message)}</p></section>` : ''}
+${report ? reportBody(report) : html`<section><p class="muted">${busy ? 'The report appears here when grading finishes.' : 'No report for this run.'}</p></section>`}
+${webhookSection(r)}`,
+  );
+}
+
+function adminForms(r: SubmissionRecord, csrf: string): SafeHtml {
+  const id = encodeURIComponent(r.id);
+  if (FINAL_STATUSES.includes(r.status)) {
+    return html`<form method="post" action="/ui/submissions/${id}/rerun"><input type="hidden" name="csrf" value="${csrf}">
+<p><button type="submit">Rerun</button> <span class="muted">grades the same commit again (earlier reports are kept)</span></p></form>`;
+  }
+  return html`<form method="post" action="/ui/submissions/${id}/cancel"><input type="hidden" name="csrf" value="${csrf}"><p><button type="submit">Cancel</button></p></form>`;
+}
+
+function reportBody(report: Report): SafeHtml {
+  return html`${report.error ? html`<section><h2>Could not be graded</h2><p>${badge('bad', report.error.fault)} <code>${report.error.code}</code> ${text(report.error.message)}</p></section>` : ''}
+${report.flags.length ? html`<section><h2>Flags</h2><ul>${report.flags.map((f) => html`<li>${badge('bad', f.code)} ${text(f.message)}</li>`)}</ul></section>` : ''}
+${report.categories.length ? html`<section><h2>Categories</h2><table><tbody>${report.categories.map((c) => html`<tr><td>${c.category}</td><td><meter min="0" max="${c.maxPoints || 1}" value="${c.points}">${c.points}/${c.maxPoints}</meter></td><td class="num">${c.points} / ${c.maxPoints}</td></tr>`)}</tbody></table></section>` : ''}
+<section><h2>Tests (${report.tests.filter((t) => t.status === 'passed').length}/${report.tests.length} passed)</h2>
+<table><thead><tr><th>Status</th><th>Test</th><th>Category</th><th class="num">Points</th><th>Message</th></tr></thead><tbody>
+${report.tests.map((t) => html`<tr data-test-id="${t.id}"><td>${badge(t.status, t.status)}</td><td>${t.name} <code class="muted">${t.id}</code>${t.visibility === 'hidden' ? html` ${badge('hidden', 'hidden')}` : ''}</td><td>${t.category}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}</td></tr>`)}
+</tbody></table></section>
+<section><h2>Steps</h2>${report.steps.map(
+    (s) => html`<details${s.status === 'failed' ? ' open' : ''} data-step="${s.name}"><summary>${badge(s.status, s.status)} <strong>${s.name}</strong> · ${duration(s.durationMs)}${s.verdict ? html` · ${s.verdict}` : ''}${s.exitCode !== undefined && s.exitCode !== null ? html` · exit ${s.exitCode}` : ''}${s.reason ? html` · ${text(s.reason)}` : ''}${s.log && s.log.cutBytes > 0 ? html` · <span class="warn">${s.log.cutBytes} bytes cut</span>` : ''}</summary>
+${s.log ? html`<pre>${text(s.log.text) || '(no output)'}</pre>${s.log.cutBytes > 0 ? html`<p class="muted">${s.log.cutBytes} bytes cut of ${s.log.totalBytes} (head and tail kept)</p>` : ''}` : html`<p class="muted">no log</p>`}</details>`,
+  )}</section>
+<section><h2>Resources</h2><p>memory ${report.resources.memoryLimitMb} MB · ${report.resources.cpus} CPU · ${report.resources.pidsLimit} pids${report.resources.oomKilled ? html` · ${badge('bad', 'OOM killed')}` : ''}</p></section>`;
+}
+
+function webhookSection(r: SubmissionRecord): SafeHtml | string {
+  if (!r.callbackUrl) return '';
+  return html`<section><h2>Webhook</h2><p><code>${text(r.callbackUrl)}</code></p>
+${r.webhookDeliveries.length === 0 ? html`<p class="muted">No delivery yet.</p>` : html`<table><thead><tr><th class="num">Attempt</th><th>At</th><th>Result</th><th class="num">Status</th><th class="num">Duration</th><th>Error</th></tr></thead><tbody>
+${r.webhookDeliveries.map((w) => html`<tr><td class="num">${w.attempt}</td><td>${w.at}</td><td>${badge(w.ok ? 'ok' : 'bad', w.ok ? 'delivered' : 'failed')}</td><td class="num">${w.status ?? '—'}</td><td class="num">${duration(w.durationMs)}</td><td>${text(w.error ?? '')}</td></tr>`)}
+</tbody></table>`}</section>`;
+}
+
+/** The candidate's page (opened with their access token): status and the candidate report view only. */
+export function candidatePage(nonce: string, r: SubmissionRecord, report?: CandidateReport): SafeHtml {
+  const busy = !FINAL_STATUSES.includes(r.status);
+  return layout(
+    { title: 'Your submission', nonce, ...(busy ? { refreshSeconds: 10 } : {}) },
+    html`<h1>Your submission · ${r.challenge}</h1>
+<section><div class="grid"><span class="muted">Status</span><span>${badge(r.status, r.status)}</span>
+${report ? html`<span class="muted">Score</span><span><span class="score">${pct(report.score.percent)}</span> <span class="muted">${report.score.points} / ${report.score.maxPoints} points</span></span>` : ''}
+<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code></span><span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span></div></section>
+${report?.error ? html`<section><h2>Could not be graded</h2><p><code>${report.error.code}</code> ${text(report.error.message)}</p></section>` : ''}
+${report ? html`<section><h2>Tests you can see</h2><table><thead><tr><th>Status</th><th>Test</th><th class="num">Points</th><th>Message</th></tr></thead><tbody>
+${report.tests.map((t) => html`<tr><td>${badge(t.status, t.status)}</td><td>${t.name}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}</td></tr>`)}
+</tbody></table><p class="muted">${report.hiddenTests.count} more tests (${report.hiddenTests.maxPoints} points) are not shown; they count in the score.</p></section>
+<section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li>${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}</li>`)}</ul>
+${report.flags.length ? html`<p>Flags: ${report.flags.map((f) => badge('bad', f.code))}</p>` : ''}</section>` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
+  );
+}

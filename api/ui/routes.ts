@@ -1,0 +1,142 @@
+/**
+ * The reviewer web UI under /ui: server-rendered pages behind a login with a reviewer or admin
+ * API key. Forms are same-origin POSTs carrying the session's CSRF token; the session cookie is
+ * SameSite=Strict as a second line. Every page is sent with a nonce-based CSP (html.ts).
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { ApiError, toApiError } from '../errors.ts';
+import { cancelSubmission, rerunSubmission } from '../service.ts';
+import { SubmissionIdSchema } from '../schemas.ts';
+import { newNonce, sendPage } from './html.ts';
+import { challengesPage, dashboardPage, errorPage, loginPage, reportPage } from './pages.ts';
+import { checkCsrf, clearSession, csrfToken, issueSession, readSession, type Session } from './session.ts';
+
+/** Login attempts per client address per minute. */
+const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
+const DashboardQuery = z.strictObject({ status: z.enum(['all', 'queued', 'running', 'completed', 'failed', 'canceled']).default('all') });
+const ReportQuery = z.strictObject({ run: z.coerce.number().int().min(1).max(1000).optional() });
+
+interface Locals {
+  session: Session;
+  nonce: string;
+}
+
+export function uiRouter(ctx: AppContext): Router {
+  const router = express.Router();
+  const secure = ctx.baseUrl.startsWith('https:');
+  const locals = (res: Response) => res.locals as Locals;
+  const userOf = (s: Session) => ({ name: s.name, role: s.role, csrf: csrfToken(ctx.sessionSecret, s) });
+
+  router.use((req, res, next) => {
+    res.locals.nonce = newNonce();
+    if (req.method === 'POST' && !req.is('application/x-www-form-urlencoded')) {
+      sendPage(res, errorPage(res.locals.nonce as string, 415, 'forms must be sent as application/x-www-form-urlencoded'), res.locals.nonce as string, 415);
+      return;
+    }
+    next();
+  });
+  router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+
+  /** A session is valid only while its key still exists in the configuration with the same role. */
+  const sessionOf = (req: Request): Session | undefined => {
+    const s = readSession(req, ctx.sessionSecret);
+    if (!s || !ctx.config.api.keys.some((k) => k.name === s.name && k.role === s.role)) return undefined;
+    return s.role === 'reviewer' || s.role === 'admin' ? s : undefined;
+  };
+
+  router.get('/login', (req, res) => {
+    if (sessionOf(req)) return res.redirect(303, '/ui');
+    sendPage(res, loginPage(locals(res).nonce), locals(res).nonce);
+  });
+
+  router.post('/login', async (req, res) => {
+    const nonce = locals(res).nonce;
+    const attempts = await ctx.store.hit(`login:${req.ip ?? 'unknown'}`, 60);
+    if (attempts > LOGIN_ATTEMPTS_PER_MINUTE) {
+      res.set('Retry-After', '60');
+      return sendPage(res, loginPage(nonce, 'Too many attempts; wait a minute.'), nonce, 429);
+    }
+    const key = (req.body as Record<string, unknown> | undefined)?.key;
+    const who = typeof key === 'string' && key.length <= 512 ? ctx.keyring.match(key) : undefined;
+    if (!who) return sendPage(res, loginPage(nonce, 'That key is not valid.'), nonce, 401);
+    if (who.role !== 'reviewer' && who.role !== 'admin') return sendPage(res, loginPage(nonce, 'Only reviewer and admin keys can log in.'), nonce, 403);
+    issueSession(res, ctx.sessionSecret, who, secure);
+    ctx.log.info({ key: who.name }, 'reviewer logged in');
+    res.redirect(303, '/ui');
+  });
+
+  // Everything below needs a session.
+  router.use((req, res, next) => {
+    const session = sessionOf(req);
+    if (!session) {
+      if (req.method === 'GET') return res.redirect(303, '/ui/login');
+      throw new ApiError('UNAUTHENTICATED', 'log in first');
+    }
+    locals(res).session = session;
+    if (req.method === 'POST' && !checkCsrf(ctx.sessionSecret, session, (req.body as Record<string, unknown> | undefined)?.csrf)) {
+      throw new ApiError('FORBIDDEN', 'the form has expired or did not come from this site; reload the page and try again');
+    }
+    next();
+  });
+
+  router.post('/logout', (_req, res) => {
+    clearSession(res, secure);
+    res.redirect(303, '/ui/login');
+  });
+
+  router.get('/', async (_req, res) => {
+    const { nonce, session } = locals(res);
+    sendPage(res, challengesPage(nonce, userOf(session), await ctx.challenges.list()), nonce);
+  });
+
+  router.get('/challenges/:id', async (req, res) => {
+    const { nonce, session } = locals(res);
+    const q = DashboardQuery.safeParse(req.query);
+    if (!q.success) throw new ApiError('VALIDATION_FAILED', 'unknown status filter');
+    const challenge = await ctx.challenges.load(String(req.params.id)).catch((err: unknown) => {
+      throw toApiError(err).error.code === 'UNKNOWN_CHALLENGE' ? new ApiError('NOT_FOUND', 'no such challenge') : err;
+    });
+    const { items } = await ctx.store.list({ challenge: challenge.manifest.id, sort: 'createdAt', order: 'desc', limit: 500, ...(q.data.status === 'all' ? {} : { status: q.data.status }) });
+    sendPage(res, dashboardPage(nonce, userOf(session), challenge, items, q.data.status), nonce);
+  });
+
+  router.get('/submissions/:id', async (req, res) => {
+    const { nonce, session } = locals(res);
+    const q = ReportQuery.safeParse(req.query);
+    if (!q.success) throw new ApiError('VALIDATION_FAILED', 'run must be a positive number');
+    const id = SubmissionIdSchema.safeParse(req.params.id);
+    const record = id.success ? await ctx.store.get(id.data) : undefined;
+    if (!record) throw new ApiError('NOT_FOUND', 'no such submission');
+    const report = await ctx.store.getReport(record.id, q.data.run);
+    sendPage(res, reportPage(nonce, userOf(session), { record, report, run: q.data.run, canAdmin: session.role === 'admin' }), nonce);
+  });
+
+  const adminAction = (action: (id: string) => Promise<unknown>) => async (req: Request, res: Response) => {
+    if (locals(res).session.role !== 'admin') throw new ApiError('FORBIDDEN', 'only admins can do this');
+    const id = SubmissionIdSchema.safeParse(req.params.id);
+    if (!id.success) throw new ApiError('NOT_FOUND', 'no such submission');
+    await action(id.data);
+    res.redirect(303, `/ui/submissions/${encodeURIComponent(id.data)}`);
+  };
+  router.post('/submissions/:id/rerun', adminAction((id) => rerunSubmission(ctx, id)));
+  router.post('/submissions/:id/cancel', adminAction((id) => cancelSubmission(ctx, id)));
+
+  router.use((_req, res) => {
+    const nonce = (res.locals.nonce as string | undefined) ?? newNonce();
+    sendPage(res, errorPage(nonce, 404, 'Not found.'), nonce, 404);
+  });
+
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { error, unexpected } = toApiError(err);
+    if (unexpected) ctx.log.error({ err, method: req.method, path: req.path }, 'unexpected error in the UI');
+    const nonce = (res.locals.nonce as string | undefined) ?? newNonce();
+    const session = res.locals.session as Session | undefined;
+    for (const [k, v] of Object.entries(error.headers)) if (k !== 'WWW-Authenticate') res.set(k, v);
+    sendPage(res, errorPage(nonce, error.status, error.message, session ? userOf(session) : undefined), nonce, error.status);
+  });
+
+  return router;
+}

@@ -1,0 +1,2 @@
+/** Webhook delivery (see deliver.ts). */
+export { startWebhookWorker } from './deliver.ts';

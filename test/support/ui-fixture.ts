@@ -1,0 +1,111 @@
+/**
+ * Stored submissions with reports for API and UI tests and the screenshot script: written with
+ * the real store (create + saveReport + update, as the worker does), with hostile candidate text
+ * (a <script> tag and ANSI escapes) in a test message and a step log.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { REPORT_SCHEMA_VERSION, type Report } from '../../runner/report/schema.ts';
+import { hashSecret, type Candidate, type SubmissionRecord, type SubmissionStore } from '../../runner/store/submissions.ts';
+
+export const XSS = '<script>window.__pwned=1</script>';
+export const ANSI_RED = '\u001b[31m';
+
+export interface SeedOptions {
+  challenge?: string;
+  candidate?: Candidate;
+  /** Percent of the visible points earned (the hidden test always passes). */
+  percent?: number;
+  status?: 'completed' | 'queued' | 'running';
+  hostile?: boolean;
+  callbackUrl?: string;
+}
+
+export function fixtureReport(id: string, opts: SeedOptions = {}): Report {
+  const hostile = opts.hostile ?? true;
+  const now = Date.now();
+  const visiblePassed = (opts.percent ?? 40) >= 50;
+  const tests: Report['tests'] = [
+    { id: 'core.health', name: 'GET /health returns 200', category: 'core', status: 'passed', points: 3, maxPoints: 3, durationMs: 12, visibility: 'visible' },
+    { id: 'core.create', name: 'POST /tasks returns 201 with the created task', category: 'core', status: visiblePassed ? 'passed' : 'failed', points: visiblePassed ? 5 : 0, maxPoints: 5, durationMs: 20, visibility: 'visible', ...(visiblePassed ? {} : { message: `expected 201, got 500${hostile ? ` ${ANSI_RED}red${'\u001b[0m'} ${XSS}` : ''}` }) },
+    { id: 'core.created-at-iso', name: 'createdAt is an ISO-8601 timestamp', category: 'core', status: 'failed', points: 0, maxPoints: 3, durationMs: 9, visibility: 'hidden', message: 'hidden detail: createdAt was "yesterday"' },
+    { id: 'validation.missing-title', name: 'Missing title returns 400', category: 'validation', status: 'passed', points: 3, maxPoints: 3, durationMs: 7, visibility: 'visible' },
+  ];
+  const points = tests.reduce((s, t) => s + t.points, 0);
+  const maxPoints = tests.reduce((s, t) => s + t.maxPoints, 0);
+  const logText = `> node server.js\nlistening on 8080\n${hostile ? `${ANSI_RED}candidate says ${XSS}\u001b[0m\n` : ''}done\n`;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    submissionId: id,
+    attempt: 1,
+    challenge: { id: opts.challenge ?? 'simple-api', version: '1.0.0', suiteHash: 'ab12'.repeat(16) },
+    repoUrl: 'https://93.184.215.14/acme/solution.git',
+    ref: 'main',
+    commit: randomBytes(20).toString('hex'),
+    status: 'completed',
+    runtime: 'node',
+    score: { points, maxPoints, percent: Math.round((points / maxPoints) * 1000) / 10 },
+    categories: [
+      { category: 'core', points: tests.filter((t) => t.category === 'core').reduce((s, t) => s + t.points, 0), maxPoints: 11 },
+      { category: 'validation', points: 3, maxPoints: 3 },
+    ],
+    tests,
+    steps: [
+      { name: 'fetch', status: 'passed', durationMs: 310, log: { text: 'cloned', totalBytes: 6, cutBytes: 0 } },
+      { name: 'install', status: 'passed', verdict: 'exited', exitCode: 0, durationMs: 4200, log: { text: 'added 0 packages', totalBytes: 90_000, cutBytes: 70_000 } },
+      { name: 'start', status: 'passed', durationMs: 800, log: { text: logText, totalBytes: logText.length, cutBytes: 0 } },
+      { name: 'test', status: 'passed', durationMs: 5100, log: { text: 'ran 4 tests', totalBytes: 11, cutBytes: 0 } },
+    ],
+    flags: hostile ? [{ code: 'files_dropped', message: `dropped .npmrc ${XSS}` }] : [],
+    resources: { oomKilled: false, memoryLimitMb: 256, cpus: 1, pidsLimit: 256 },
+    timings: { totalMs: 10_410 },
+    runner: { version: '0.1.0', workerId: 'fixture-worker', images: { node: { tag: 'assay-node:783d8af01f766e78', id: 'sha256:220288f58aa8eb96ef064f6b5130afcf530980179746120f03a36fc41ae385b9' } } },
+    startedAt: new Date(now - 11_000).toISOString(),
+    finishedAt: new Date(now).toISOString(),
+  };
+}
+
+/** Creates a submission record (and, when completed, its report); returns it and its access token. */
+export async function seedSubmission(store: SubmissionStore, opts: SeedOptions = {}): Promise<{ record: SubmissionRecord; token: string; report?: Report }> {
+  const token = randomBytes(32).toString('base64url');
+  const now = new Date().toISOString();
+  const id = randomUUID();
+  const record: SubmissionRecord = {
+    id,
+    challenge: opts.challenge ?? 'simple-api',
+    repoUrl: 'https://93.184.215.14/acme/solution.git',
+    ref: 'main',
+    ...(opts.candidate ? { candidate: opts.candidate } : {}),
+    ...(opts.callbackUrl ? { callbackUrl: opts.callbackUrl } : {}),
+    accessTokenHash: hashSecret(token),
+    status: 'queued',
+    stage: 'queued',
+    stages: [{ stage: 'queued', at: now }],
+    createdAt: now,
+    runs: 1,
+    reportRuns: [],
+    webhookDeliveries: [],
+  };
+  await store.create(record);
+  const status = opts.status ?? 'completed';
+  if (status === 'running') {
+    const r = await store.setStage(id, 'testing');
+    return { record: r!, token };
+  }
+  if (status === 'queued') return { record, token };
+  const report = fixtureReport(id, opts);
+  await store.saveReport(id, 1, report);
+  const final = await store.update(id, (r) => ({
+    ...r,
+    status: 'completed',
+    stage: 'completed',
+    stages: [...r.stages, { stage: 'completed', at: report.finishedAt }],
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    score: report.score,
+    commit: report.commit!,
+    pinnedCommit: report.commit!,
+    durationMs: report.timings.totalMs,
+    reportRuns: [1],
+  }));
+  return { record: final!, token, report };
+}
