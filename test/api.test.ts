@@ -481,7 +481,8 @@ describe('webhook delivery', () => {
   it('does not follow a redirect (a 3xx is a failed attempt), retries, and signs every attempt', async () => {
     const rx = await receiver((n) => (n === 1 ? [302, { Location: '/elsewhere' }] : [200]));
     const t = await makeApp({ ASSAY_WEBHOOK_SECRET: SECRET, ASSAY_WEBHOOK_ALLOW_PRIVATE: 'true' });
-    const worker = startWebhookWorker({ config: t.config, store: t.store, connection: createRedis(t.config, 'bullmq'), log: createLogger('silent') });
+    const wconn = createRedis(t.config, 'bullmq');
+    const worker = startWebhookWorker({ config: t.config, store: t.store, connection: wconn, log: createLogger('silent') });
     try {
       const { record } = await seedSubmission(t.store, { callbackUrl: `${rx.url}/hook` });
       await t.queue.enqueueWebhook(record.id);
@@ -493,6 +494,7 @@ describe('webhook delivery', () => {
       expect(rx.hits[0]!.headers['assay-delivery']).not.toBe(rx.hits[1]!.headers['assay-delivery']);
     } finally {
       await worker.close();
+      wconn.disconnect();
       await rx.close();
     }
   });
@@ -501,7 +503,8 @@ describe('webhook delivery', () => {
     const rx = await receiver(() => [200]);
     const strict = await makeApp({ ASSAY_WEBHOOK_SECRET: SECRET, ASSAY_WEBHOOK_ALLOW_PRIVATE: 'false' });
     const unsigned = await makeApp({ ASSAY_WEBHOOK_ALLOW_PRIVATE: 'true' });
-    const workers = [strict, unsigned].map((t) => startWebhookWorker({ config: t.config, store: t.store, connection: createRedis(t.config, 'bullmq'), log: createLogger('silent') }));
+    const conns = [strict, unsigned].map((t) => createRedis(t.config, 'bullmq'));
+    const workers = [strict, unsigned].map((t, i) => startWebhookWorker({ config: t.config, store: t.store, connection: conns[i]!, log: createLogger('silent') }));
     try {
       const a = await seedSubmission(strict.store, { callbackUrl: `${rx.url}/hook` });
       await strict.queue.enqueueWebhook(a.record.id);
@@ -512,6 +515,7 @@ describe('webhook delivery', () => {
       expect(rx.hits).toHaveLength(0);
     } finally {
       for (const w of workers) await w.close();
+      for (const c of conns) c.disconnect();
       await rx.close();
     }
   });

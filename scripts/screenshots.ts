@@ -1,0 +1,66 @@
+/**
+ * `npm run screenshots`: renders the reviewer UI with stored fixture submissions and writes
+ * docs/screenshot-dashboard.png and docs/screenshot-report.png.
+ * Takes: Docker (a throwaway Redis from the locally built image, as the tests use) and Debian's
+ * chromium at /usr/bin/chromium. Prints the paths it wrote.
+ */
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
+import { createApp } from '../api/app.ts';
+import { ChallengeRepository } from '../runner/challenges/repository.ts';
+import { buildConfig } from '../runner/config.ts';
+import { createLogger } from '../runner/log.ts';
+import { SubmissionQueue } from '../runner/queue/queue.ts';
+import { createRedis } from '../runner/store/redis.ts';
+import { SubmissionStore } from '../runner/store/submissions.ts';
+import { docker } from '../test/support/env.ts';
+import { startRedis } from '../test/support/redis.ts';
+import { testEnv } from '../test/support/stack.ts';
+import { seedSubmission } from '../test/support/ui-fixture.ts';
+
+const KEY = 'screenshot-admin-key-0123456789';
+// As in vitest.config.ts: no Ryuk (it would be pulled from a registry); the Redis is stopped below.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+const redis = await startRedis();
+const config = buildConfig({ ...process.env, ...testEnv(redis.url, { ASSAY_API_KEYS: `reviewer:admin:${KEY}`, ASSAY_LOG_LEVEL: 'silent' }) });
+const conn = createRedis(config, 'store');
+const bull = createRedis(config, 'bullmq');
+const store = new SubmissionStore(conn, config.redis.prefix);
+const queue = new SubmissionQueue({ connection: bull, prefix: config.redis.prefix, attempts: 1 });
+const app = createApp({ config, store, queue, redis: conn, challenges: new ChallengeRepository(config.challengesDir, config.maxima), docker, log: createLogger('silent') });
+const server = app.listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const people = [
+    { name: 'Ada Lovelace', percent: 90 },
+    { name: 'Grace Hopper', percent: 60 },
+    { name: 'Alan Turing', percent: 30 },
+    { name: 'Edsger Dijkstra', percent: 10 },
+  ];
+  const seeded = [];
+  for (const p of people) seeded.push(await seedSubmission(store, { candidate: { name: p.name }, percent: p.percent, hostile: false, callbackUrl: 'https://hooks.example.com/assay' }));
+  await seedSubmission(store, { candidate: { name: 'Barbara Liskov' }, status: 'running' });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${base}/ui/login`);
+  await page.fill('#key', KEY);
+  await Promise.all([page.waitForURL(`${base}/ui`), page.click('button[type=submit]')]);
+  await page.goto(`${base}/ui/challenges/simple-api`);
+  await page.screenshot({ path: 'docs/screenshot-dashboard.png', fullPage: true });
+  await page.goto(`${base}/ui/submissions/${seeded[2]!.record.id}`);
+  await page.locator('details[data-step=start] summary').click();
+  await page.screenshot({ path: 'docs/screenshot-report.png', fullPage: true });
+  console.log('wrote docs/screenshot-dashboard.png and docs/screenshot-report.png');
+} finally {
+  await browser.close();
+  server.closeAllConnections();
+  server.close();
+  await queue.close().catch(() => undefined);
+  conn.disconnect();
+  bull.disconnect();
+  await redis.stop();
+}
