@@ -65,7 +65,11 @@ const EnvSchema = z.object({
   ASSAY_PACK_MAX_BYTES: int(50 * 1024 * 1024, 1024),
   ASSAY_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org/'),
   ASSAY_SANDBOX_CA_FILE: z.string().optional(),
+  /** Read only as the default of ASSAY_SANDBOX_CA_FILE: the host's own proxy CA bundle. */
+  NODE_EXTRA_CA_CERTS: z.string().optional(),
   ASSAY_INSTALL_NETWORK: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('assay-install'),
+  ASSAY_DEPS_CACHE_DIR: z.string().default('.assay/deps-cache'),
+  ASSAY_DEPS_CACHE_MAX_MB: int(2048, 0),
   ASSAY_MAX_MEMORY_MB: int(2048, 32),
   ASSAY_MAX_CPUS: z.coerce.number().positive().default(2),
   ASSAY_MAX_PIDS: int(1024, 16),
@@ -120,7 +124,15 @@ export function buildConfig(env: Record<string, string | undefined>) {
       tokens: e.ASSAY_GIT_TOKENS ?? {},
     },
     pack: { maxFiles: e.ASSAY_PACK_MAX_FILES, maxBytes: e.ASSAY_PACK_MAX_BYTES },
-    install: { npmRegistry: e.ASSAY_NPM_REGISTRY, caFile: e.ASSAY_SANDBOX_CA_FILE, network: e.ASSAY_INSTALL_NETWORK },
+    install: {
+      npmRegistry: e.ASSAY_NPM_REGISTRY,
+      // An empty ASSAY_SANDBOX_CA_FILE turns the default (the host's NODE_EXTRA_CA_CERTS) off.
+      caFile: (e.ASSAY_SANDBOX_CA_FILE ?? e.NODE_EXTRA_CA_CERTS) || undefined,
+      network: e.ASSAY_INSTALL_NETWORK,
+      /** Installed node_modules by lockfile hash; 0 MB disables the cache. */
+      cacheDir: e.ASSAY_DEPS_CACHE_DIR,
+      cacheMaxMb: e.ASSAY_DEPS_CACHE_MAX_MB,
+    },
     maxima: { memoryMb: e.ASSAY_MAX_MEMORY_MB, cpus: e.ASSAY_MAX_CPUS, pids: e.ASSAY_MAX_PIDS, stepTimeoutMs: e.ASSAY_MAX_STEP_TIMEOUT_MS },
     api: {
       host: e.ASSAY_API_HOST,

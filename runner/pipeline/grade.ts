@@ -15,6 +15,7 @@ import { REPORT_SCHEMA_VERSION, type Flag, type Report, type Step } from '../rep
 import { scoreResults, type RawResult } from '../report/score.ts';
 import { SandboxContainer, isEngineUnavailable, type DockerClient, type Images, type SandboxNetwork } from '../sandbox/index.ts';
 import { fetchRepository } from '../stages/fetch/index.ts';
+import { DependencyCache } from '../stages/install/deps-cache.ts';
 import { CA_BUNDLE_PATH, runInstall } from '../stages/install/install.ts';
 import { pack } from '../stages/pack/pack.ts';
 import { planRuntime, type RuntimePlan } from '../stages/runtime.ts';
@@ -113,13 +114,19 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     const plan = await planRuntime(repoDir, manifest.runtimes, deps.config.install.npmRegistry);
     const hidden = manifest.kind === 'tests' ? prepareHiddenTests(challenge) : undefined;
     const online = manifest.install.network === 'registry';
+    const installs = 'runtime' in plan && plan.install.kind === 'run';
+    // node_modules from the dependency cache, when this exact lockfile was installed before.
+    const cache = new DependencyCache(deps.config.install.cacheDir, deps.config.install.cacheMaxMb * 1024 * 1024);
+    const cacheKey = 'runtime' in plan && plan.install.kind === 'run' && plan.install.lockfileHash ? cache.key(plan.install.lockfileHash, deps.images.node.id, deps.config.install.npmRegistry) : undefined;
+    const cachedDeps = cacheKey ? await cache.get(cacheKey) : undefined;
     const caBundle = online && deps.config.install.caFile ? await readFile(deps.config.install.caFile) : undefined;
     const packed = await timed('pack', () =>
       pack(
         {
           repoDir,
           limits: deps.config.pack,
-          reservedPaths: ['.assay', manifest.suite.workspacePath],
+          // A committed node_modules would be replaced by the install anyway; dropping it keeps it out of the cache.
+          reservedPaths: ['.assay', manifest.suite.workspacePath, ...(installs ? ['node_modules'] : [])],
           droppedNames: DROPPED_NAMES,
           extraFiles: [...(hidden?.files ?? []), ...(caBundle ? [{ path: CA_BUNDLE_PATH, content: caBundle }] : [])],
         },
@@ -136,7 +143,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     }
 
     // 3. Sandbox, install.
-    const needsNetwork = plan.install.kind === 'run' && online;
+    const needsNetwork = plan.install.kind === 'run' && online && !cachedDeps;
     const network: SandboxNetwork = needsNetwork ? { mode: 'bridge', name: deps.config.install.network } : { mode: 'none' };
     const image = plan.runtime === 'node' ? deps.images.node : deps.images.python;
     const specBase = { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime };
@@ -150,16 +157,23 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
           network,
           limits: { memoryMb: manifest.limits.memoryMb, cpus: manifest.limits.cpus, pids: manifest.limits.pids, workspaceMb: manifest.limits.workspaceMb },
         },
-        packed.tar,
+        cachedDeps ? Buffer.concat([cachedDeps, packed.tar]) : packed.tar,
         { outputBytes: manifest.limits.outputBytes },
       ),
     );
     containers.push(box);
     await stage('installing');
-    const install = await timed('install', () =>
-      runInstall({ box, plan: plan.install, registry: deps.config.install.npmRegistry, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal }),
-    );
+    const install = cachedDeps
+      ? ({ name: 'install', status: 'passed', durationMs: 0, reason: `restored node_modules from the dependency cache (lockfile ${cacheKey!.slice(0, 12)})` } satisfies Step)
+      : await timed('install', () =>
+          runInstall({ box, plan: plan.install, registry: deps.config.install.npmRegistry, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal }),
+        );
     steps.push(install);
+    if (cacheKey && !cachedDeps && install.status === 'passed') {
+      // Taken before any candidate code has run: only npm (scripts off) has touched node_modules.
+      const archive = await box.execCaptureStdout(['tar', '-c', '-C', '/workspace', 'node_modules'], deps.config.install.cacheMaxMb * 1024 * 1024, 60_000);
+      if (archive) await cache.put(cacheKey, archive).catch((err: unknown) => log.warn({ err }, 'dependency cache write failed'));
+    }
     if (needsNetwork) await box.disconnect(deps.config.install.network); // before any candidate code runs
     if (install.status === 'failed') {
       if (install.verdict === 'oom_killed' || install.verdict === 'timeout') flags.push({ code: 'resource_limit', message: `the install was ${install.reason}` });

@@ -193,6 +193,32 @@ export class SandboxContainer implements AsyncDisposable {
     };
   }
 
+  /**
+   * Runs argv and returns its raw stdout (e.g. a tar stream), or undefined when it fails or
+   * writes more than maxBytes. Used only on trusted commands of the image (tar).
+   */
+  async execCaptureStdout(argv: string[], maxBytes: number, timeoutMs: number): Promise<Buffer | undefined> {
+    const exec = await this.container.exec({ Cmd: argv, WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true, Tty: false });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        size += chunk.length;
+        if (size > maxBytes) tooBig = true;
+        else chunks.push(Buffer.from(chunk));
+        done();
+      },
+    });
+    this.docker.modem.demuxStream(stream, sink, new Writable({ write: (_c, _e, done) => done() }));
+    const timer = setTimeout(() => (stream as unknown as { destroy(): void }).destroy(), timeoutMs);
+    await streamEnded(stream);
+    clearTimeout(timer);
+    const info = await exec.inspect();
+    return info.ExitCode === 0 && !tooBig ? Buffer.concat(chunks) : undefined;
+  }
+
   /** Starts argv and returns at once; its output is captured (capped) while it runs. */
   async execInBackground(argv: string[], opts: Omit<StepRunOptions, 'timeoutMs' | 'signal' | 'stdoutBytes'>): Promise<BackgroundProcess> {
     const exec = await this.container.exec({

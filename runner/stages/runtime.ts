@@ -3,6 +3,7 @@
  * and start it. Node: package.json, `npm start`. Python: main.py, `python3 main.py` (standard
  * library only, nothing to install).
  */
+import { createHash } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../challenges/manifest.ts';
@@ -11,7 +12,8 @@ import { checkDependencies } from './install/dependency-policy.ts';
 export type InstallPlan =
   | { kind: 'skip'; reason: string }
   | { kind: 'reject'; reason: string }
-  | { kind: 'run'; argv: string[]; dependencies: number };
+  /** lockfileHash: sha256 of the lockfile, set only for reproducible (`npm ci`) installs. */
+  | { kind: 'run'; argv: string[]; dependencies: number; lockfileHash?: string };
 
 export interface RuntimePlan {
   runtime: Runtime;
@@ -47,7 +49,9 @@ export async function planRuntime(repoDir: string, allowed: readonly Runtime[], 
     if (deps.problems.length) return { runtime: 'node', install: { kind: 'reject', reason: deps.problems.slice(0, 5).join('; ') }, startArgv };
     if (deps.count === 0) return { runtime: 'node', install: { kind: 'skip', reason: 'no dependencies to install' }, startArgv };
     const common = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=warn'];
-    return { runtime: 'node', install: { kind: 'run', argv: lockName ? ['npm', 'ci', ...common] : ['npm', 'install', ...common], dependencies: deps.count }, startArgv };
+    if (!lockName) return { runtime: 'node', install: { kind: 'run', argv: ['npm', 'install', ...common], dependencies: deps.count }, startArgv };
+    const lockfileHash = createHash('sha256').update(await readFile(path.join(repoDir, lockName))).digest('hex');
+    return { runtime: 'node', install: { kind: 'run', argv: ['npm', 'ci', ...common], dependencies: deps.count, lockfileHash }, startArgv };
   }
   if (allowed.includes('python') && (await isRegularFile(path.join(repoDir, 'main.py')))) {
     return { runtime: 'python', install: { kind: 'skip', reason: 'Python submissions use the standard library only' }, startArgv: ['python3', 'main.py'] };

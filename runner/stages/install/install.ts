@@ -31,8 +31,9 @@ export async function runInstall(input: InstallInput): Promise<Step> {
   const env: Record<string, string> = {
     npm_config_registry: input.registry,
     npm_config_ignore_scripts: 'true',
-    npm_config_userconfig: '/dev/null',
-    npm_config_globalconfig: '/dev/null',
+    // Paths that cannot exist on the read-only root file system: no user or global npmrc.
+    npm_config_userconfig: '/nonexistent/user.npmrc',
+    npm_config_globalconfig: '/nonexistent/global.npmrc',
     npm_config_cache: '/workspace/.assay/npm-cache',
     npm_config_update_notifier: 'false',
     npm_config_git: '/bin/false',

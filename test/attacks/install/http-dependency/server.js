@@ -1,0 +1,1 @@
+require('node:http').createServer((q, s) => s.end()).listen(8080);

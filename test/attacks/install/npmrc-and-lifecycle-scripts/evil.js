@@ -1,0 +1,1 @@
+require('node:fs').writeFileSync('/workspace/MARKER_NODE_OPTIONS', 'ran');
