@@ -106,8 +106,16 @@ describe('simple-api through the queue', () => {
     await stack.queue.enqueueGrade(record.id, 1);
     const final = await stack.waitForFinal(record.id);
     expect(final.reportRuns).toEqual([1]);
-    const counts = await stack.queue.depth();
+    // The record is final before the job ends (containers are removed after the report is
+    // stored); wait for the queue to drain, then check nothing else was graded.
+    const deadline = Date.now() + 30_000;
+    let counts = await stack.queue.depth();
+    while ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      counts = await stack.queue.depth();
+    }
     expect((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0)).toBe(0);
+    expect((await stack.store.get(record.id))!.reportRuns).toEqual([1]);
   });
 
   it('fails a rejected URL before it reaches git', async () => {

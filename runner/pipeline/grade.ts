@@ -45,6 +45,11 @@ export interface GradeDeps {
   challenges: ChallengeRepository;
   log: Logger;
   onStage?: (stage: Stage) => void | Promise<void>;
+  /**
+   * Called with the report as soon as it exists, before the containers are removed, so the
+   * result is stored without waiting for the cleanup (which still completes before return).
+   */
+  onReport?: (report: Report) => Promise<void>;
 }
 
 /** Files candidates may not ship: they would reconfigure the install. */
@@ -198,7 +203,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     flags.push(...out.flags);
     return finish({ results: out.results, notRunReason: out.notRunReason, plan });
   } catch (err) {
-    if (err instanceof SubmissionError) return failedReport(err);
+    if (err instanceof SubmissionError) return await failedReport(err);
     if (isEngineUnavailable(err)) throw new PlatformError('SANDBOX_UNAVAILABLE', 'the container engine is unavailable', true, { cause: err });
     throw err;
   } finally {
@@ -241,13 +246,14 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     if (o.plan) report.runner.images.candidate = o.plan.runtime === 'node' ? deps.images.node : deps.images.python;
     if (o.usedGrader) report.runner.images.grader = deps.images.grader;
     log.info({ score: report.score, flags: flags.map((f) => f.code) }, 'graded');
+    await deps.onReport?.(report);
     return report;
   }
 
-  function failedReport(err: SubmissionError): Report {
+  async function failedReport(err: SubmissionError): Promise<Report> {
     log.info({ code: err.code }, 'submission could not be graded');
     const maxPoints = challenge?.manifest.tests.reduce((s, t) => s + t.points, 0) ?? 0;
-    return {
+    const report: Report = {
       ...base(),
       status: 'failed',
       runtime: null,
@@ -256,5 +262,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
       tests: [],
       error: { code: err.code, message: err.message, fault: 'submission' },
     };
+    await deps.onReport?.(report);
+    return report;
   }
 }

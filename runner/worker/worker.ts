@@ -108,6 +108,8 @@ export class GradingWorker {
             await store.setStage(submissionId, stage);
             await job.updateProgress({ stage, at: new Date().toISOString() });
           },
+          // Stored before the containers are removed; finish() is idempotent (SET NX).
+          onReport: (r) => this.finish(record, run, r),
         },
         signal,
       );

@@ -24,7 +24,7 @@ export interface Stack {
   /** Creates a record and enqueues it, as the API does. */
   submit(input: { challenge: string; repoUrl: string; ref?: string; callbackUrl?: string }): Promise<SubmissionRecord>;
   /** Polls the record until it reaches a final state, with a deadline. */
-  waitForFinal(id: string, timeoutMs?: number): Promise<SubmissionRecord>;
+  waitForFinal(id: string, timeoutMs?: number, pollMs?: number): Promise<SubmissionRecord>;
   close(): Promise<void>;
 }
 
@@ -104,13 +104,13 @@ export async function startStack(redisUrl: string, overrides: Record<string, str
       await queue.enqueueGrade(record.id, 1);
       return record;
     },
-    async waitForFinal(id, timeoutMs = 120_000) {
+    async waitForFinal(id, timeoutMs = 120_000, pollMs = 100) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const r = await store.get(id);
         if (r && ['completed', 'failed', 'canceled'].includes(r.status)) return r;
         if (Date.now() > deadline) throw new Error(`submission ${id} not final after ${timeoutMs} ms (status ${r?.status}, stage ${r?.stage})`);
-        await new Promise((res) => setTimeout(res, 100));
+        await new Promise((res) => setTimeout(res, pollMs));
       }
     },
     async close() {

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench` (after scripts/setup.sh; not part of npm test). Measures, in one run on this
+ * machine, so the ratios hold on a noisy machine:
+ *   1. end-to-end latency of a small passing simple-api submission (no dependencies), submit to
+ *      stored report, over N submissions one at a time: p50/p95, with a per-stage breakdown;
+ *   2. the floor: plain `docker run` of the same images doing the least the pipeline must do
+ *      (start the candidate's server, answer one request from the grader), and e2e / floor;
+ *   3. throughput: 50 submissions enqueued at once, worker concurrency 1 then 2;
+ *   4. dependency install of a small Express app: cold, then warm (same lockfile);
+ *   5. API: GET /v1/submissions/:id under load (autocannon, fixed rate): p50/p99.
+ * Takes: --runs N (default 20), --throughput N (default 50), --rate R (default 500).
+ * Uses the local Redis from .assay/env (own key prefix), the Docker engine, git over HTTP on
+ * loopback. Prints a table; writes docs/benchmarks.json.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { loadImages } from '../runner/sandbox/index.ts';
+import { startGitServer } from '../test/support/git-server.ts';
+import { startStack, type Stack } from '../test/support/stack.ts';
+import { localEnv, ROOT, startProcess, stopProcess, waitForHttp } from './lib/local-env.ts';
+
+const run = promisify(execFile);
+const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '20' }, throughput: { type: 'string', default: '50' }, rate: { type: 'string', default: '500' } } });
+const RUNS = Number(opts.runs);
+const THROUGHPUT_N = Number(opts.throughput);
+const RATE = Number(opts.rate);
+
+const env = localEnv();
+Object.assign(process.env, env); // test/support/stack builds its config from process.env
+const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const images = loadImages(path.join(ROOT, '.assay/images.json'));
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+};
+const ms = (n: number) => `${Math.round(n)} ms`;
+const results: Record<string, unknown> & { floor?: { p50: number; p95: number } } = { date: new Date().toISOString(), host: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) } };
+
+const git = await startGitServer();
+const good = await git.addRepo('bench-good', { dir: path.join(ROOT, 'challenges/simple-api/reference/node') });
+
+async function withStack<T>(overrides: Record<string, string>, fn: (stack: Stack) => Promise<T>): Promise<T> {
+  const stack = await startStack(redisUrl, { ASSAY_LOG_LEVEL: 'error', ...overrides });
+  try {
+    return await fn(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+// 1. End-to-end latency, one submission at a time.
+console.log(`1. end-to-end latency over ${RUNS} submissions ...`);
+const e2e = await withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, async (stack) => {
+  await stack.startWorker();
+  const rows: Record<string, number>[] = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    const t0 = Date.now();
+    const rec = await stack.submit({ challenge: 'simple-api', repoUrl: good.url });
+    const final = await stack.waitForFinal(rec.id, 120_000, 10);
+    const total = Date.now() - t0;
+    const report = (await stack.store.getReport(rec.id))!;
+    if (report.score.percent !== 100) throw new Error(`bench submission scored ${report.score.percent}%`);
+    const t = report.timings;
+    const started = Date.parse(final.startedAt ?? final.createdAt);
+    if (i === 0) continue; // warm-up: first job pays for module loading
+    rows.push({
+      total,
+      queueWait: started - Date.parse(final.createdAt),
+      fetch: t.fetch ?? 0,
+      pack: t.pack ?? 0,
+      sandbox: t.sandbox ?? 0,
+      install: t.install ?? 0,
+      start: t.start ?? 0,
+      test: t.test ?? 0,
+      pipeline: t.totalMs ?? 0,
+      store: Math.max(0, Date.parse(final.finishedAt!) - Date.parse(report.finishedAt)) + (total - (started - Date.parse(final.createdAt)) - (t.totalMs ?? 0)),
+    });
+  }
+  return rows;
+});
+const stageNames = Object.keys(e2e[0]!);
+const e2eSummary = Object.fromEntries(stageNames.map((k) => [k, { p50: pct(e2e.map((r) => r[k]!), 50), p95: pct(e2e.map((r) => r[k]!), 95) }]));
+results.e2e = e2eSummary;
+
+// 2. The floor: docker run of the same images, one request.
+console.log(`2. floor: plain docker run x ${RUNS} ...`);
+const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080,'0.0.0.0')";
+const client = "const net=require('node:net');(function t(){const s=net.connect(8080,'127.0.0.1');s.on('connect',()=>{s.destroy();fetch('http://127.0.0.1:8080/').then(r=>r.text()).then(x=>{console.log(x);process.exit(0)})});s.on('error',()=>setTimeout(t,10))})()";
+const floor: number[] = [];
+for (let i = 0; i < RUNS + 1; i++) {
+  const t0 = Date.now();
+  const { stdout: id } = await run('docker', ['run', '-d', '--network', 'none', '--entrypoint', 'node', images.node.tag, '-e', server]);
+  const { stdout } = await run('docker', ['run', '--rm', '--network', `container:${id.trim()}`, '--entrypoint', 'node', images.grader.tag, '-e', client]);
+  await run('docker', ['rm', '-f', id.trim()]);
+  if (stdout.trim() !== 'ok') throw new Error('floor request failed');
+  if (i > 0) floor.push(Date.now() - t0);
+}
+results.floor = { p50: pct(floor, 50), p95: pct(floor, 95) };
+
+// 3. Throughput: N at once, concurrency 1 then 2.
+const throughput: Record<string, number> = {};
+for (const concurrency of [1, 2]) {
+  console.log(`3. throughput: ${THROUGHPUT_N} submissions, concurrency ${concurrency} ...`);
+  throughput[`c${concurrency}`] = await withStack({ ASSAY_WORKER_CONCURRENCY: String(concurrency) }, async (stack) => {
+    const records = await Promise.all(Array.from({ length: THROUGHPUT_N }, () => stack.submit({ challenge: 'simple-api', repoUrl: good.url })));
+    const t0 = Date.now();
+    await stack.startWorker();
+    await Promise.all(records.map((r) => stack.waitForFinal(r.id, 600_000)));
+    return (THROUGHPUT_N / (Date.now() - t0)) * 60_000;
+  });
+}
+results.throughput = { perMinuteC1: throughput.c1, perMinuteC2: throughput.c2, ratio: throughput.c2! / throughput.c1! };
+
+// 4. Dependency install, cold then warm.
+console.log('4. dependency install: cold, then warm ...');
+const express = await git.addRepo('bench-express', { dir: path.join(ROOT, 'test/fixtures/simple-api/express') });
+const install = await withStack({ ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-bench-cache-')), ASSAY_WORKER_CONCURRENCY: '1' }, async (stack) => {
+  await stack.startWorker();
+  const out: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const rec = await stack.submit({ challenge: 'simple-api', repoUrl: express.url });
+    await stack.waitForFinal(rec.id, 300_000);
+    const report = (await stack.store.getReport(rec.id))!;
+    const step = report.steps.find((s) => s.name === 'install')!;
+    if (step.status !== 'passed' || report.score.percent !== 100) throw new Error(`install bench failed: ${step.reason}`);
+    out.push(step.durationMs + (report.timings.pack ?? 0) + (report.timings.sandbox ?? 0));
+  }
+  return { coldMs: out[0]!, warmMs: out[1]!, ratio: out[1]! / out[0]! };
+});
+results.install = install;
+
+// 5. API read latency under load.
+console.log(`5. API: GET /v1/submissions/:id at ${RATE} req/s ...`);
+const port = String(20000 + Math.floor(Math.random() * 20000));
+const prefix = `bench${randomBytes(3).toString('hex')}`;
+const key = `bench-reviewer-${randomBytes(8).toString('hex')}`;
+const apiEnv = { ...env, ASSAY_API_PORT: port, ASSAY_KEY_PREFIX: prefix, ASSAY_API_KEYS: `bench:admin:${key}`, ASSAY_FETCH_ALLOW_HTTP: 'true', ASSAY_FETCH_ALLOW_PRIVATE: 'true', ASSAY_LOG_LEVEL: 'error', ASSAY_RATE_LIMIT_PER_MINUTE: '1000', ASSAY_QUIET_CHILDREN: '1' };
+const api = startProcess('api/main.ts', apiEnv, 'api');
+let apiResult: { p50: number; p99: number; rps: number; errors: number; non2xx: number };
+try {
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  const created = await fetch(`http://127.0.0.1:${port}/v1/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'idempotency-key': randomUUID() }, body: JSON.stringify({ challenge: 'simple-api', repoUrl: good.url }) });
+  const { id } = (await created.json()) as { id: string };
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/v1/submissions/${id}`, headers: { authorization: `Bearer ${key}` }, connections: 20, overallRate: RATE, duration: 10 });
+  apiResult = { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, errors: r.errors, non2xx: r.non2xx };
+} finally {
+  await stopProcess(api);
+}
+results.api = apiResult;
+await git.close();
+
+// Report.
+const ratio = e2eSummary.total!.p50 / results.floor!.p50;
+console.log('\nStage breakdown (ms)        p50      p95');
+for (const k of stageNames) console.log(`  ${k.padEnd(24)} ${String(e2eSummary[k]!.p50).padStart(6)}   ${String(e2eSummary[k]!.p95).padStart(6)}`);
+console.log(`\n1+2. e2e p50 ${ms(e2eSummary.total!.p50)}, p95 ${ms(e2eSummary.total!.p95)}; floor p50 ${ms(results.floor!.p50)}; e2e/floor = ${ratio.toFixed(2)} (target <= 1.5, e2e p50 < 3000 ms)`);
+console.log(`3.   throughput c1 ${throughput.c1!.toFixed(1)}/min, c2 ${throughput.c2!.toFixed(1)}/min, ratio ${(throughput.c2! / throughput.c1!).toFixed(2)} (target >= 1.6)`);
+console.log(`4.   install cold ${ms(install.coldMs)}, warm ${ms(install.warmMs)}, warm/cold ${(install.ratio * 100).toFixed(0)}% (target <= 25%)`);
+console.log(`5.   GET p50 ${apiResult.p50} ms, p99 ${apiResult.p99} ms at ${apiResult.rps.toFixed(0)} req/s, errors ${apiResult.errors}, non-2xx ${apiResult.non2xx} (target p99 < 20 ms at ${RATE} req/s)`);
+results.ratios = { e2eOverFloor: ratio, throughput: throughput.c2! / throughput.c1!, warmOverCold: install.ratio };
+writeFileSync(path.join(ROOT, 'docs/benchmarks.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\nwritten to docs/benchmarks.json');
+process.exit(0);
