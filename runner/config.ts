@@ -53,6 +53,7 @@ const EnvSchema = z.object({
   ASSAY_WORKER_SHUTDOWN_GRACE_MS: int(30_000),
   ASSAY_JOB_ATTEMPTS: int(3, 1),
   ASSAY_JANITOR_INTERVAL_MS: int(60_000, 1000),
+  ASSAY_WORKER_LOCK_MS: int(60_000, 2000),
   ASSAY_FETCH_ALLOW_HTTP: bool.default(false),
   ASSAY_FETCH_ALLOW_PRIVATE: bool.default(false),
   ASSAY_FETCH_ALLOWED_HOSTS: list.default([]),
@@ -114,6 +115,8 @@ export function buildConfig(env: Record<string, string | undefined>) {
       shutdownGraceMs: e.ASSAY_WORKER_SHUTDOWN_GRACE_MS,
       attempts: e.ASSAY_JOB_ATTEMPTS,
       janitorIntervalMs: e.ASSAY_JANITOR_INTERVAL_MS,
+      /** BullMQ job lock; a crashed worker's job is taken up again about this long after it died. */
+      lockMs: e.ASSAY_WORKER_LOCK_MS,
     },
     fetch: {
       policy: { allowHttp: e.ASSAY_FETCH_ALLOW_HTTP, allowPrivate: e.ASSAY_FETCH_ALLOW_PRIVATE, allowedHosts: e.ASSAY_FETCH_ALLOWED_HOSTS } as FetchPolicy,

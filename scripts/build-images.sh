@@ -110,6 +110,10 @@ if [ "${ASSAY_SKIP_TEST_IMAGES:-0}" != 1 ]; then
   build_image redis "$ctx/redis" "BASE_IMAGE=$base_image" "hash:$base_id"
 fi
 
+# Stable aliases for docker-compose.yml (the hashed tags stay the source of truth for reports).
+docker tag "${tags[node]}" assay-node:latest
+[ -n "${tags[redis]:-}" ] && docker tag "${tags[redis]}" assay-redis:latest
+
 {
   printf '{\n  "base": {"tag": "%s", "id": "%s"}' "$base_image" "$base_id"
   for n in node python grader redis; do

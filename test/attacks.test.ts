@@ -65,6 +65,8 @@ interface Expected {
   flags?: string[];
   notFlags?: string[];
   logMatches?: string[];
+  /** Tests that must not be passed (e.g. those a forged result line claims). */
+  testsNotPassed?: string[];
   reportNotContains?: string[];
   noGitRequests?: boolean;
   targetNotRequested?: boolean;
@@ -326,6 +328,7 @@ describe.each([...new Set(cases.map((c) => c.family))])('attack family %s', (fam
     for (const f of e.flags ?? []) expect(r.flags.map((x) => x.code)).toContain(f);
     for (const f of e.notFlags ?? []) expect(r.flags.map((x) => x.code)).not.toContain(f);
     for (const re of e.logMatches ?? []) expect(logs(r)).toMatch(new RegExp(re));
+    for (const id of e.testsNotPassed ?? []) expect(r.tests.find((t) => t.id === id)?.status, id).not.toBe('passed');
     for (const s of e.reportNotContains ?? []) expect(json).not.toContain(s);
     if (e.suiteNotInReport) expect(json).not.toContain(SUITE_MARKER);
     if (e.summaryClean) expect(renderSummary(r)).not.toMatch(/[\u001b\u0007\u009b]/);

@@ -253,6 +253,7 @@ async function gradeOnce(opts: ValidateOptions, solution: Solution, run: number,
 /** Score checks per role; pure. */
 export function checkRuns(runs: GradingRun[], solutions: Solution[], manifest: Pick<ChallengeManifest, 'starter'>): string[] {
   const problems: string[] = [];
+  const unknown = new Set<string>();
   for (const r of runs) {
     const at = `${r.solution} run ${r.run}`;
     if (r.outcome !== 'graded') {
@@ -260,7 +261,8 @@ export function checkRuns(runs: GradingRun[], solutions: Solution[], manifest: P
       continue;
     }
     const solution = solutions.find((s) => s.label === r.solution);
-    for (const f of r.flags) if (f.startsWith('unknown_tests:')) problems.push(`${at}: the suite reports tests the manifest does not declare (${f.slice('unknown_tests: '.length)})`);
+    // A property of the suite, not of the run: said once, however many runs show it.
+    for (const f of r.flags) if (f.startsWith('unknown_tests:')) unknown.add(`the suite reports tests the manifest does not declare (${f.slice('unknown_tests: '.length)})`);
     if (r.role === 'reference' && r.percent !== 100) {
       const failed = Object.entries(r.passed).filter(([, ok]) => !ok).map(([id]) => `${id} ${r.messages[id] ?? ''}`.trim());
       problems.push(`${at}: scored ${r.percent}%, a reference must score 100%; failed: ${failed.slice(0, 5).join('; ')}${failed.length > 5 ? `; … ${failed.length - 5} more` : ''}`);
@@ -273,7 +275,7 @@ export function checkRuns(runs: GradingRun[], solutions: Solution[], manifest: P
       if (r.percent < minPercent || r.percent > maxPercent) problems.push(`${at}: scored ${r.percent}%, outside its expected range ${minPercent}–${maxPercent}%`);
     }
   }
-  return problems;
+  return [...unknown, ...problems];
 }
 
 /** Tests whose outcome differs between graded runs of the same solution; pure. */

@@ -151,7 +151,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     const needsNetwork = plan.install.kind === 'run' && online && !cachedDeps;
     const network: SandboxNetwork = needsNetwork ? { mode: 'bridge', name: deps.config.install.network } : { mode: 'none' };
     const image = plan.runtime === 'node' ? deps.images.node : deps.images.python;
-    const specBase = { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime };
+    const specBase = { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime, deployment: deps.config.redis.prefix };
     const box = await timed('sandbox', () =>
       SandboxContainer.start(
         deps.docker,

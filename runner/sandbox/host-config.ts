@@ -9,6 +9,8 @@ export const LABEL_MANAGED = 'dev.assay.managed';
 export const LABEL_JOB = 'dev.assay.job';
 export const LABEL_WORKER = 'dev.assay.worker';
 export const LABEL_ROLE = 'dev.assay.role';
+/** The deployment (the Redis key prefix) a container belongs to: janitors of other deployments on the same engine leave it alone. */
+export const LABEL_DEPLOYMENT = 'dev.assay.deployment';
 
 export interface SandboxLimits {
   memoryMb: number;
@@ -44,6 +46,8 @@ export interface SandboxSpec {
   env?: Record<string, string>;
   /** OCI runtime, e.g. runsc for gVisor; undefined = the engine's default. */
   runtime?: string;
+  /** Deployment id (the Redis key prefix), labelled so the janitor only sweeps its own deployment's containers. */
+  deployment?: string;
 }
 
 function networkMode(network: SandboxNetwork): string {
@@ -81,6 +85,7 @@ export function buildCreateOptions(spec: SandboxSpec): Docker.ContainerCreateOpt
       [LABEL_JOB]: spec.jobId,
       [LABEL_WORKER]: spec.workerId,
       [LABEL_ROLE]: spec.role,
+      ...(spec.deployment ? { [LABEL_DEPLOYMENT]: spec.deployment } : {}),
     },
     HostConfig: {
       NetworkMode: networkMode(spec.network),

@@ -5,13 +5,19 @@
  */
 import type Docker from 'dockerode';
 import { isAlreadyDone, isConflict } from './docker.ts';
-import { LABEL_JOB, LABEL_MANAGED, LABEL_WORKER } from './host-config.ts';
+import { LABEL_DEPLOYMENT, LABEL_JOB, LABEL_MANAGED, LABEL_WORKER } from './host-config.ts';
 
 export interface JanitorOptions {
   /** True when the worker that created a resource is still alive (e.g. its Redis heartbeat exists). */
   isWorkerAlive: (workerId: string) => Promise<boolean>;
   /** Only sweep resources of this job (used by tests); undefined = all. */
   jobId?: string;
+  /**
+   * Only sweep resources labelled with this deployment. A worker only knows the heartbeats of its
+   * own deployment, so without this it would remove the live containers of another deployment
+   * (another key prefix or Redis) sharing the engine.
+   */
+  deployment?: string;
 }
 
 export interface JanitorResult {
@@ -21,7 +27,7 @@ export interface JanitorResult {
 }
 
 export async function sweepLeftovers(docker: Docker, opts: JanitorOptions): Promise<JanitorResult> {
-  const filters = { label: [`${LABEL_MANAGED}=true`, ...(opts.jobId ? [`${LABEL_JOB}=${opts.jobId}`] : [])] };
+  const filters = { label: [`${LABEL_MANAGED}=true`, ...(opts.jobId ? [`${LABEL_JOB}=${opts.jobId}`] : []), ...(opts.deployment ? [`${LABEL_DEPLOYMENT}=${opts.deployment}`] : [])] };
   const result: JanitorResult = { containers: [], networks: [], volumes: [] };
   const alive = new Map<string, boolean>();
   const isDead = async (labels: Record<string, string> | undefined) => {

@@ -68,7 +68,8 @@ export class GradingWorker {
       prefix: bullPrefix(config.redis.prefix),
       concurrency: config.worker.concurrency,
       maxStalledCount: 2,
-      lockDuration: 60_000,
+      lockDuration: config.worker.lockMs,
+      stalledInterval: Math.min(30_000, config.worker.lockMs),
     });
     this.worker.on('failed', (job, err) => this.log.warn({ jobId: job?.id, err: err.message }, 'job attempt failed'));
     this.worker.on('error', (err) => this.log.error({ err }, 'worker error'));
@@ -79,6 +80,7 @@ export class GradingWorker {
   private async sweep(): Promise<void> {
     try {
       const removed = await sweepLeftovers(this.deps.docker, {
+        deployment: this.deps.config.redis.prefix,
         isWorkerAlive: async (w) => w === this.deps.config.worker.id || (await this.deps.store.isWorkerAlive(w)),
       });
       if (removed.containers.length) this.log.info({ removed: removed.containers.length }, 'janitor removed leftover containers');

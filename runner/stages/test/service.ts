@@ -19,7 +19,7 @@ export interface ServiceStageInput {
   graderImage: ImageRef;
   startArgv: string[];
   /** Labels and runtime shared with the candidate's container. */
-  specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime'>;
+  specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>;
   signal?: AbortSignal;
   onTesting?: () => void;
 }

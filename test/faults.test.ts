@@ -1,0 +1,187 @@
+/**
+ * Faults of the platform, not the candidate: a worker killed with SIGKILL mid-job, Redis
+ * restarted under load, the Docker engine unavailable. In each, every submission must still end
+ * in a final state, graded exactly once, and nothing may be blamed on the candidate.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile, cp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildConfig } from '../runner/config.ts';
+import { ChallengeRepository } from '../runner/challenges/repository.ts';
+import { createLogger } from '../runner/log.ts';
+import { SubmissionQueue } from '../runner/queue/queue.ts';
+import { countManaged, createDockerClient, LABEL_WORKER } from '../runner/sandbox/index.ts';
+import { createRedis } from '../runner/store/redis.ts';
+import { SubmissionStore } from '../runner/store/submissions.ts';
+import { GradingWorker } from '../runner/worker/worker.ts';
+import { docker, images } from './support/env.ts';
+import { startGitServer, type GitServer } from './support/git-server.ts';
+import { startRedis, type TestRedis } from './support/redis.ts';
+import { startStack, testEnv, type Stack } from './support/stack.ts';
+
+let git: GitServer;
+let slowRepo: { url: string; commit: string };
+let goodRepo: { url: string; commit: string };
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  git = await startGitServer();
+  goodRepo = await git.addRepo('good', { dir: 'challenges/simple-api/reference/node' });
+  // The reference solution behind a 4 s start-up delay: long enough to kill a worker mid-job.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'assay-slow-'));
+  await cp('challenges/simple-api/reference/node', dir, { recursive: true });
+  await writeFile(path.join(dir, 'slow.js'), "setTimeout(() => require('./server.js'), 4000);\n");
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'slow', version: '1.0.0', private: true, scripts: { start: 'node slow.js' } }));
+  slowRepo = await git.addRepo('slow', { dir });
+  await rm(dir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+afterAll(async () => {
+  await git?.close();
+});
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A worker as its own process (`node --import tsx runner/worker/main.ts`), so it can be SIGKILLed. */
+function spawnWorker(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runner/worker/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.resume();
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+  return child;
+}
+
+async function containersOfWorker(workerId: string): Promise<number> {
+  return (await docker.listContainers({ all: true, filters: { label: [`${LABEL_WORKER}=${workerId}`] } })).length;
+}
+
+describe('faults', () => {
+  it('takes a job up again after its worker is SIGKILLed, reports it once, and sweeps the dead worker\'s containers', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const prefix = `f${randomUUID().slice(0, 8)}`;
+    const stack = await startStack(redis.url, { ASSAY_KEY_PREFIX: prefix });
+    cleanups.push(() => stack.close());
+    const workerEnv = (id: string) => testEnv(redis.url, { ASSAY_KEY_PREFIX: prefix, ASSAY_WORKER_ID: id, ASSAY_JANITOR_INTERVAL_MS: '2000', ASSAY_WORKER_LOCK_MS: '4000', ASSAY_LOG_LEVEL: 'warn' });
+    const deadId = `doomed-${randomUUID().slice(0, 8)}`;
+    const t0 = Date.now();
+    const doomed = spawnWorker(workerEnv(deadId));
+    const record = await stack.submit({ challenge: 'simple-api', repoUrl: slowRepo.url });
+
+    // Kill it while the job is running and its containers exist.
+    await until('the job to be running in a container', 60_000, async () => {
+      const r = await stack.store.get(record.id);
+      return (r?.stage === 'starting' || r?.stage === 'testing') && (await containersOfWorker(deadId)) > 0;
+    });
+    doomed.kill('SIGKILL');
+    await new Promise((r) => doomed.once('exit', r));
+    const killedAt = Date.now();
+
+    spawnWorker(workerEnv(`rescuer-${randomUUID().slice(0, 8)}`));
+    const final = await stack.waitForFinal(record.id, 120_000);
+    const recoveredAt = Date.now();
+    expect(final.status).toBe('completed');
+    expect(final.reportRuns).toEqual([1]);
+    expect(final.score?.percent).toBe(100);
+    expect((await stack.store.getReport(record.id))?.runner.workerId).not.toBe(deadId);
+
+    // The dead worker's heartbeat expires (15 s) and the janitor removes what it left.
+    await until('the dead worker\'s containers to be removed', 60_000, async () => (await containersOfWorker(deadId)) === 0);
+    expect(await countManaged(docker, record.id)).toBe(0);
+    console.info(`SIGKILL fault: killed after ${killedAt - t0} ms, final ${recoveredAt - killedAt} ms later, swept ${Date.now() - killedAt} ms after the kill`);
+  }, 240_000);
+
+  it('loses nothing when Redis restarts while jobs are queued and running', async () => {
+    const redis: TestRedis = await startRedis({ appendOnly: true });
+    cleanups.push(() => redis.stop());
+    const stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '2' });
+    cleanups.push(() => stack.close());
+    await stack.startWorker();
+    const records = [];
+    for (let i = 0; i < 6; i++) records.push(await stack.submit({ challenge: 'simple-api', repoUrl: i % 2 ? slowRepo.url : goodRepo.url }));
+    await until('a job to run', 60_000, async () => (await Promise.all(records.map((r) => stack.store.get(r.id)))).some((r) => r?.status === 'running'));
+    const before = redis.container.getMappedPort(6379);
+    const t0 = Date.now();
+    await redis.container.restart();
+    // The clients reconnect to the same address; a new host port would make this test meaningless.
+    const info = await docker.getContainer(redis.container.getId()).inspect();
+    expect(Number(info.NetworkSettings.Ports['6379/tcp']?.[0]?.HostPort)).toBe(before);
+    const finals = await Promise.all(records.map((r) => stack.waitForFinal(r.id, 180_000)));
+    for (const f of finals) {
+      expect(f.status).toBe('completed');
+      expect(f.reportRuns).toEqual([1]);
+      expect(f.score?.percent).toBe(100);
+    }
+    console.info(`Redis restart fault: all ${finals.length} final ${Date.now() - t0} ms after the restart`);
+  }, 300_000);
+
+  it('keeps a job waiting while the Docker engine is unavailable, then grades it', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const stack = await startStack(redis.url);
+    cleanups.push(() => stack.close());
+
+    // A worker whose engine is a socket that does not exist.
+    const env = testEnv(redis.url, { ASSAY_KEY_PREFIX: stack.config.redis.prefix, DOCKER_HOST: 'unix:///tmp/assay-no-such-docker.sock' });
+    const config = buildConfig({ ...process.env, ...env });
+    const bull = createRedis(config, 'bullmq');
+    const storeRedis = createRedis(config, 'store');
+    const blind = new GradingWorker({
+      config,
+      docker: createDockerClient(config.docker.host),
+      images,
+      challenges: new ChallengeRepository(config.challengesDir, config.maxima),
+      store: new SubmissionStore(storeRedis, config.redis.prefix),
+      queue: new SubmissionQueue({ connection: bull, prefix: config.redis.prefix, attempts: config.worker.attempts }),
+      bullConnection: bull,
+      subscriber: createRedis(config, 'subscriber'),
+      log: createLogger('silent'),
+    });
+    await blind.start();
+    let blindClosed = false;
+    const closeBlind = async () => {
+      if (blindClosed) return;
+      blindClosed = true;
+      await blind.close();
+      await bull.quit().catch(() => undefined);
+      await storeRedis.quit().catch(() => undefined);
+    };
+    cleanups.push(closeBlind);
+
+    const record = await stack.submit({ challenge: 'simple-api', repoUrl: goodRepo.url });
+    await until('the job to be delayed for the engine', 60_000, async () => (await stack.queue.grading.getJobState(record.id)) === 'delayed');
+    // Twice past the retry delay: still not final, never blamed on the candidate, no attempt used.
+    await new Promise((r) => setTimeout(r, 12_000)); // observing that nothing happens needs a span of time
+    const waiting = await stack.store.get(record.id);
+    expect(['queued', 'running']).toContain(waiting?.status);
+    expect(waiting?.error).toBeUndefined();
+    expect(waiting?.reportRuns).toEqual([]);
+    expect((await stack.queue.grading.getJob(record.id))?.attemptsMade ?? 0).toBe(0);
+
+    await closeBlind();
+    await stack.startWorker();
+    const final = await stack.waitForFinal(record.id, 120_000);
+    expect(final.status).toBe('completed');
+    expect(final.score?.percent).toBe(100);
+    expect(final.reportRuns).toEqual([1]);
+  }, 240_000);
+});

@@ -1,0 +1,77 @@
+/**
+ * Scale-out: three worker processes against one Redis take 30 submissions between them. Each is
+ * graded exactly once, every worker takes some, and none is lost when one worker is stopped
+ * (SIGTERM) midway.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProcess, stopProcess } from '../scripts/lib/local-env.ts';
+import { startGitServer, type GitServer } from './support/git-server.ts';
+import { startRedis, type TestRedis } from './support/redis.ts';
+import { startStack, type Stack } from './support/stack.ts';
+
+let redis: TestRedis;
+let git: GitServer;
+let stack: Stack;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
+  stack = await startStack(redis.url);
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => stopProcess(w)));
+  await stack?.close();
+  await git?.close();
+  await redis?.stop();
+});
+
+describe('several workers on one Redis', () => {
+  it('shares 30 submissions among three workers, each graded once, none lost when one stops', async () => {
+    const repo = await git.addRepo('scale', { dir: 'challenges/simple-api/reference/node' });
+    const records = await Promise.all(Array.from({ length: 30 }, () => stack.submit({ challenge: 'simple-api', repoUrl: repo.url })));
+    const ids = ['w1', 'w2', 'w3'].map((n) => `${stack.config.redis.prefix}-${n}`);
+    for (const id of ids) {
+      workers.push(
+        startProcess('runner/worker/main.ts', {
+          ...(process.env as Record<string, string>),
+          REDIS_URL: redis.url,
+          ASSAY_KEY_PREFIX: stack.config.redis.prefix,
+          ASSAY_WORKER_ID: id,
+          ASSAY_WORKER_CONCURRENCY: '1',
+          ASSAY_FETCH_ALLOW_HTTP: 'true',
+          ASSAY_FETCH_ALLOW_PRIVATE: 'true',
+          ASSAY_LOG_LEVEL: 'warn',
+          ASSAY_QUIET_CHILDREN: '1',
+        }, id),
+      );
+    }
+    // Stop the first worker (gracefully) once a third of the work is done.
+    const deadline = Date.now() + 240_000;
+    let stopped = false;
+    for (;;) {
+      const finals = (await Promise.all(records.map((r) => stack.store.get(r.id)))).filter((r) => r && ['completed', 'failed', 'canceled'].includes(r.status));
+      if (!stopped && finals.length >= 10) {
+        stopped = true;
+        await stopProcess(workers[0]!);
+        expect(workers[0]!.exitCode).toBe(0);
+      }
+      if (finals.length === records.length) break;
+      if (Date.now() > deadline) throw new Error(`only ${finals.length}/30 final`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(stopped).toBe(true);
+    const byWorker = new Map<string, number>();
+    for (const r of records) {
+      const record = (await stack.store.get(r.id))!;
+      expect(record.status).toBe('completed');
+      expect(record.reportRuns).toEqual([1]);
+      const report = (await stack.store.getReport(r.id))!;
+      expect(report.score.percent).toBe(100);
+      byWorker.set(report.runner.workerId, (byWorker.get(report.runner.workerId) ?? 0) + 1);
+    }
+    expect([...byWorker.keys()].sort()).toEqual([...ids].sort());
+    expect([...byWorker.values()].reduce((a, b) => a + b, 0)).toBe(30);
+  });
+});
