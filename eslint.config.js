@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.cache/', 'challenges/', 'test/fixtures/', 'docs/'] },
+  { ignores: ['node_modules/', 'dist/', '.cache/', 'challenges/', 'test/fixtures/', 'test/attacks/', 'docs/', 'runner/challenges/templates/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -96,8 +96,13 @@ export interface FetchPolicy {
   readonly allowedHosts: readonly string[];
 }
 
+/** Variables where an empty value means something (off) rather than "not set". */
+const EMPTY_IS_MEANINGFUL = new Set(['ASSAY_SANDBOX_CA_FILE']);
+
 export function buildConfig(env: Record<string, string | undefined>) {
-  const parsed = EnvSchema.safeParse(env);
+  // `FOO=` (as docker compose writes for unset variables) means "not set", not "invalid".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || EMPTY_IS_MEANINGFUL.has(k)));
+  const parsed = EnvSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);

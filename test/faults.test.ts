@@ -15,12 +15,12 @@ import { createLogger } from '../runner/log.ts';
 import { SubmissionQueue } from '../runner/queue/queue.ts';
 import { countManaged, createDockerClient, LABEL_WORKER } from '../runner/sandbox/index.ts';
 import { createRedis } from '../runner/store/redis.ts';
-import { SubmissionStore } from '../runner/store/submissions.ts';
+import { SubmissionStore, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { GradingWorker } from '../runner/worker/worker.ts';
 import { docker, images } from './support/env.ts';
 import { startGitServer, type GitServer } from './support/git-server.ts';
 import { startRedis, type TestRedis } from './support/redis.ts';
-import { startStack, testEnv, type Stack } from './support/stack.ts';
+import { startStack, testEnv } from './support/stack.ts';
 
 let git: GitServer;
 let slowRepo: { url: string; commit: string };
@@ -116,7 +116,7 @@ describe('faults', () => {
     const stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '2' });
     cleanups.push(() => stack.close());
     await stack.startWorker();
-    const records = [];
+    const records: SubmissionRecord[] = [];
     for (let i = 0; i < 6; i++) records.push(await stack.submit({ challenge: 'simple-api', repoUrl: i % 2 ? slowRepo.url : goodRepo.url }));
     await until('a job to run', 60_000, async () => (await Promise.all(records.map((r) => stack.store.get(r.id)))).some((r) => r?.status === 'running'));
     const before = redis.container.getMappedPort(6379);
