@@ -76,6 +76,7 @@ const EnvSchema = z.object({
   ASSAY_MAX_PIDS: int(1024, 16),
   ASSAY_MAX_STEP_TIMEOUT_MS: int(600_000, 1000),
   ASSAY_API_HOST: z.string().default('127.0.0.1'),
+  ASSAY_READYZ_DOCKER: bool.default(true),
   ASSAY_API_PORT: int(3000, 0),
   ASSAY_PUBLIC_URL: z.string().url().optional(),
   ASSAY_API_KEYS: apiKeys.default([]),
@@ -145,6 +146,8 @@ export function buildConfig(env: Record<string, string | undefined>) {
     api: {
       host: e.ASSAY_API_HOST,
       port: e.ASSAY_API_PORT,
+      /** /readyz also pings Docker (off where the API has no engine access, as in docker-compose.yml). */
+      readyChecksDocker: e.ASSAY_READYZ_DOCKER,
       publicUrl: e.ASSAY_PUBLIC_URL,
       keys: e.ASSAY_API_KEYS,
       openSubmissions: e.ASSAY_OPEN_SUBMISSIONS,

@@ -76,6 +76,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
 
   let challenge: Challenge | undefined;
   let commit: string | null = null;
+  let memoryPeakMb: number | undefined;
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'assay-job-'));
   const containers: SandboxContainer[] = [];
   try {
@@ -144,7 +145,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     }
 
     if ('missing' in plan) {
-      return finish({ results: [], notRunReason: `not run: ${plan.missing}`, extraSteps: [{ name: 'start', status: 'failed', durationMs: 0, reason: plan.missing }] });
+      return await finish({ results: [], notRunReason: `not run: ${plan.missing}`, extraSteps: [{ name: 'start', status: 'failed', durationMs: 0, reason: plan.missing }] });
     }
 
     // 3. Sandbox, install.
@@ -182,7 +183,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     if (needsNetwork) await box.disconnect(deps.config.install.network); // before any candidate code runs
     if (install.status === 'failed') {
       if (install.verdict === 'oom_killed' || install.verdict === 'timeout') flags.push({ code: 'resource_limit', message: `the install was ${install.reason}` });
-      return finish({ results: [], notRunReason: 'not run: the dependencies did not install', plan });
+      return await finish({ results: [], notRunReason: 'not run: the dependencies did not install', plan });
     }
 
     // 4. Start and test.
@@ -195,13 +196,13 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
       flags.push(...out.flags);
       timings.start = out.start.durationMs;
       timings.test = out.test.durationMs;
-      return finish({ results: out.results, notRunReason: out.notRunReason, plan, usedGrader: true });
+      return await finish({ results: out.results, notRunReason: out.notRunReason, plan, usedGrader: true });
     }
     await stage('testing');
     const out = await timed('test', () => runNodeTests(box, challenge!, hidden!, signal));
     steps.push(out.test);
     flags.push(...out.flags);
-    return finish({ results: out.results, notRunReason: out.notRunReason, plan });
+    return await finish({ results: out.results, notRunReason: out.notRunReason, plan });
   } catch (err) {
     if (err instanceof SubmissionError) return await failedReport(err);
     if (isEngineUnavailable(err)) throw new PlatformError('SANDBOX_UNAVAILABLE', 'the container engine is unavailable', true, { cause: err });
@@ -229,6 +230,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
         memoryLimitMb: challenge?.manifest.limits.memoryMb ?? 0,
         cpus: challenge?.manifest.limits.cpus ?? 0,
         pidsLimit: challenge?.manifest.limits.pids ?? 0,
+        ...(memoryPeakMb !== undefined ? { memoryPeakMb } : {}),
       },
       timings: { ...timings, totalMs: Date.now() - startedAt.getTime() },
       runner: { version: RUNNER_VERSION, workerId: deps.config.worker.id, images: {} },
@@ -239,6 +241,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
 
   async function finish(o: { results: RawResult[]; notRunReason?: string; plan?: RuntimePlan; extraSteps?: Step[]; usedGrader?: boolean }): Promise<Report> {
     await stage('scoring');
+    memoryPeakMb = await containers[0]?.memoryPeakMb().catch(() => undefined);
     steps.push(...(o.extraSteps ?? []));
     const scored = scoreResults(challenge!.manifest.tests, o.results, o.notRunReason);
     flags.push(...scored.flags);

@@ -93,7 +93,14 @@ export const ReportSchema = z.object({
   steps: z.array(StepSchema),
   flags: z.array(FlagSchema),
   error: ReportErrorSchema.optional(),
-  resources: z.object({ oomKilled: z.boolean(), memoryLimitMb: z.number(), cpus: z.number(), pidsLimit: z.number() }),
+  resources: z.object({
+    oomKilled: z.boolean(),
+    memoryLimitMb: z.number(),
+    cpus: z.number(),
+    pidsLimit: z.number(),
+    /** Peak memory of the candidate's container (install, service and tests together), where the kernel reports it. */
+    memoryPeakMb: z.number().optional(),
+  }),
   timings: z.record(z.string(), z.number()),
   runner: z.object({ version: z.string(), workerId: z.string(), images: z.record(z.string(), ImageUsedSchema) }),
   startedAt: z.string(),

@@ -278,6 +278,14 @@ export class SandboxContainer implements AsyncDisposable {
     };
   }
 
+  /** Peak memory of the container's cgroup in MB (cgroup v1 or v2), when the kernel reports it. */
+  async memoryPeakMb(): Promise<number | undefined> {
+    const argv = ['sh', '-c', 'cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes'];
+    const out = await this.execCaptureStdout(argv, 4096, 10_000).catch(() => undefined);
+    const bytes = Number(out?.toString().trim());
+    return Number.isFinite(bytes) && bytes > 0 ? Math.round((bytes / 1024 / 1024) * 10) / 10 : undefined;
+  }
+
   /** OOM kills in this container's memory cgroup since the last call (cgroup v1 or v2). */
   private async newOomKills(): Promise<number> {
     try {
