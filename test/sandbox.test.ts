@@ -179,3 +179,20 @@ describe('sandbox', () => {
     });
   });
 });
+
+describe('janitor', () => {
+  it("removes a dead worker's containers and keeps a live worker's", async () => {
+    const { sweepLeftovers } = await import('../runner/sandbox/index.ts');
+    const dead = await SandboxContainer.start(docker, spec({ workerId: 'dead-worker' }), await createTar([]), { outputBytes: 1024 });
+    const live = await SandboxContainer.start(docker, spec({ workerId: 'live-worker' }), await createTar([]), { outputBytes: 1024 });
+    try {
+      const removed = await sweepLeftovers(docker, { jobId, isWorkerAlive: async (w) => w === 'live-worker' });
+      expect(removed.containers).toEqual([dead.id]);
+      expect((await live.state()).running).toBe(true);
+      expect((await dead.state()).running).toBe(false);
+    } finally {
+      await live.remove();
+      await dead.remove();
+    }
+  });
+});
