@@ -76,6 +76,9 @@ else
   step "redis server"
   if REDISCLI_AUTH=$ASSAY_REDIS_PASSWORD redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
     done_ "running on 127.0.0.1:$port"
+  elif redis-cli -p "$port" ping 2>&1 | grep -q -i -E 'NOAUTH|PONG|WRONGPASS'; then
+    echo "a Redis already listens on 127.0.0.1:$port with another password: set ASSAY_REDIS_PASSWORD (or REDIS_URL), or ASSAY_REDIS_PORT for a separate one"
+    exit 1
   else
     mkdir -p .assay/redis
     conf=.assay/redis/redis.conf
