@@ -73,6 +73,11 @@ interface Expected {
   suiteNotInReport?: boolean;
   summaryClean?: boolean;
   timeoutMs?: number;
+  /**
+   * A weakness this case demonstrates and docs/security.md documents: the case runs as
+   * `it.fails`, so the suite stays green while the weakness exists and turns red once it is fixed.
+   */
+  knownWeakness?: string;
 }
 
 interface Case {
@@ -310,7 +315,13 @@ function logs(report: Report): string {
 }
 
 describe.each([...new Set(cases.map((c) => c.family))])('attack family %s', (family) => {
-  it.each(cases.filter((c) => c.family === family).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  const rows = (weak: boolean) => cases.filter((c) => c.family === family && Boolean(c.expected.knownWeakness) === weak).map((c) => [c.name, c] as const);
+  it.each(rows(false))('%s', (_name, c) => checkCase(c), 200_000);
+  if (rows(true).length > 0) it.fails.each(rows(true))('%s (known weakness: expected to break the rule)', (_name, c) => checkCase(c), 200_000);
+});
+
+async function checkCase(c: Case): Promise<void> {
+  {
     const e = c.expected;
     const sub = submitted.get(`${c.family}/${c.name}`)!;
     const { final, error } = await sub.outcome;
@@ -357,8 +368,8 @@ describe.each([...new Set(cases.map((c) => c.family))])('attack family %s', (fam
     expect(await containersLeft(sub.record.id)).toEqual([]);
     if (e.noGitRequests) expect(git.requests.filter((q) => q.url.includes(sub.repoName))).toEqual([]);
     if (e.targetNotRequested) expect(git.requests.filter((q) => q.url.startsWith(`/${sub.repoName}`))).toEqual([]);
-  }, 200_000);
-});
+  }
+}
 
 describe('pinned commits', () => {
   it('grades the submitted SHA after a force-push, and a branch at the commit it pointed to when fetched', async () => {

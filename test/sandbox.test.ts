@@ -154,6 +154,14 @@ describe('sandbox', () => {
         expect(out.results.filter(([, res]) => res === 'connected')).toEqual([]);
         expect(out.lookup).not.toBe('resolved');
       });
+      // The same holds for a candidate that joins a grader's network-less namespace.
+      await withSandbox(spec({ role: 'grader' }), async (owner) => {
+        await withSandbox(spec({ network: { mode: 'container', containerId: owner.id } }), async (box) => {
+          const r = await box.exec(node(probe), { timeoutMs: 30_000, outputBytes: 16_384 });
+          const out = JSON.parse(r.stdout.text.trim()) as { results: [string, string][]; lookup: string };
+          expect(out.results.filter(([, res]) => res === 'connected')).toEqual([]);
+        });
+      });
       // Control: on a bridge network the same probe reaches the host listener through the
       // gateway, so the assertion above really depends on the sandbox having no network.
       await withSandbox(spec({ network: { mode: 'bridge', name: 'bridge' } }), async (box) => {

@@ -20,7 +20,7 @@ import { CA_BUNDLE_PATH, runInstall } from '../stages/install/install.ts';
 import { pack } from '../stages/pack/pack.ts';
 import { planRuntime, type RuntimePlan } from '../stages/runtime.ts';
 import { prepareHiddenTests, runNodeTests } from '../stages/test/node-tests.ts';
-import { runServiceStages } from '../stages/test/service.ts';
+import { runServiceStages, startGrader } from '../stages/test/service.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
 /** Progress stages recorded on the submission, in order. */
@@ -79,10 +79,19 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
   let memoryPeakMb: number | undefined;
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'assay-job-'));
   const containers: SandboxContainer[] = [];
+  let candidateBox: SandboxContainer | undefined;
+  // Service challenges: the grader container starts while the repository is fetched; the
+  // candidate later joins its network namespace (see runner/stages/test/service.ts).
+  let earlyGrader: Promise<SandboxContainer> | undefined;
+  const specBase = { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime, deployment: deps.config.redis.prefix };
   try {
     challenge = await deps.challenges.load(input.challengeId);
     const { manifest } = challenge;
     const ref = input.ref ?? 'HEAD';
+    if (manifest.kind === 'service') {
+      earlyGrader = startGrader(deps.docker, challenge, deps.images.grader, specBase, { mode: 'none' });
+      earlyGrader.catch(() => undefined); // awaited (and its error surfaced) where it is used
+    }
 
     // 1. Fetch
     await stage('fetching');
@@ -150,9 +159,16 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
 
     // 3. Sandbox, install.
     const needsNetwork = plan.install.kind === 'run' && online && !cachedDeps;
-    const network: SandboxNetwork = needsNetwork ? { mode: 'bridge', name: deps.config.install.network } : { mode: 'none' };
+    // An install that reaches the registry needs the candidate in its own namespace (on the
+    // install bridge); then the early grader is dropped and a new one joins the candidate later.
+    const graderOwnsNetwork = earlyGrader && !needsNetwork ? await timed('grader', () => earlyGrader!) : undefined;
+    if (earlyGrader && !graderOwnsNetwork) await discardGrader(earlyGrader);
+    const network: SandboxNetwork = needsNetwork
+      ? { mode: 'bridge', name: deps.config.install.network }
+      : graderOwnsNetwork
+        ? { mode: 'container', containerId: graderOwnsNetwork.id }
+        : { mode: 'none' };
     const image = plan.runtime === 'node' ? deps.images.node : deps.images.python;
-    const specBase = { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime, deployment: deps.config.redis.prefix };
     const box = await timed('sandbox', () =>
       SandboxContainer.start(
         deps.docker,
@@ -168,6 +184,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
       ),
     );
     containers.push(box);
+    candidateBox = box;
     await stage('installing');
     const install = cachedDeps
       ? ({ name: 'install', status: 'passed', durationMs: 0, reason: `restored node_modules from the dependency cache (lockfile ${cacheKey!.slice(0, 12)})` } satisfies Step)
@@ -189,8 +206,10 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     // 4. Start and test.
     if (manifest.kind === 'service') {
       await stage('starting');
+      const grader = graderOwnsNetwork ?? (await timed('grader', () => startGrader(deps.docker, challenge!, deps.images.grader, specBase, { mode: 'container', containerId: box.id })));
+      if (!graderOwnsNetwork) containers.push(grader);
       const out = await timed('startAndTest', () =>
-        runServiceStages({ docker: deps.docker, candidate: box, challenge: challenge!, graderImage: deps.images.grader, startArgv: plan.startArgv, specBase, signal, onTesting: () => void stage('testing') }),
+        runServiceStages({ candidate: box, grader, challenge: challenge!, startArgv: plan.startArgv, signal, onTesting: () => void stage('testing') }),
       );
       steps.push(out.start, out.test);
       flags.push(...out.flags);
@@ -211,7 +230,15 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     for (const c of containers) {
       await c.remove().catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, containerId: c.id }, 'container removal failed'));
     }
+    if (earlyGrader) await discardGrader(earlyGrader);
     await rm(workDir, { recursive: true, force: true }).catch((cleanupErr: unknown) => log.warn({ err: cleanupErr }, 'work dir removal failed'));
+  }
+
+  async function discardGrader(grader: Promise<SandboxContainer>): Promise<void> {
+    await grader.then(
+      (g) => g.remove().catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, containerId: g.id }, 'container removal failed')),
+      () => undefined,
+    );
   }
 
   function base(): Omit<Report, 'status' | 'score' | 'categories' | 'tests' | 'runtime'> {
@@ -241,7 +268,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
 
   async function finish(o: { results: RawResult[]; notRunReason?: string; plan?: RuntimePlan; extraSteps?: Step[]; usedGrader?: boolean }): Promise<Report> {
     await stage('scoring');
-    memoryPeakMb = await containers[0]?.memoryPeakMb().catch(() => undefined);
+    memoryPeakMb = await candidateBox?.memoryPeakMb().catch(() => undefined);
     steps.push(...(o.extraSteps ?? []));
     const scored = scoreResults(challenge!.manifest.tests, o.results, o.notRunReason);
     flags.push(...scored.flags);

@@ -20,6 +20,8 @@ export interface StepRunOptions {
   killAfterOutputBytes?: number;
   /** stdout kept separately for machine-readable results. @defaultValue outputBytes */
   stdoutBytes?: number;
+  /** Sees every stdout chunk as it arrives (e.g. to notice a readiness line). */
+  onStdout?: (chunk: Buffer) => void;
   env?: Record<string, string>;
   workdir?: string;
   signal?: AbortSignal;
@@ -59,7 +61,13 @@ class StreamCapture {
   /** Resolves when stderr has carried the receive script's marker line. */
   readonly received = new Promise<void>((resolve) => (this.markerSeen = resolve));
 
-  constructor(outputBytes: number, stdoutBytes: number, private readonly killAfter: number, private readonly onFlood: () => void) {
+  constructor(
+    outputBytes: number,
+    stdoutBytes: number,
+    private readonly killAfter: number,
+    private readonly onFlood: () => void,
+    private readonly onStdout?: (chunk: Buffer) => void,
+  ) {
     this.output = new CappedOutput(outputBytes);
     this.stdout = new CappedOutput(stdoutBytes);
   }
@@ -69,8 +77,10 @@ class StreamCapture {
       new Writable({
         write: (chunk: Buffer, _enc, done) => {
           this.output.write(chunk);
-          if (toStdout) this.stdout.write(chunk);
-          else if (this.stderrHead.length < 4096) {
+          if (toStdout) {
+            this.stdout.write(chunk);
+            this.onStdout?.(chunk);
+          } else if (this.stderrHead.length < 4096) {
             this.stderrHead += chunk.toString('utf8');
             if (this.stderrHead.includes(RECEIVED_MARKER)) this.markerSeen?.();
           }
@@ -158,7 +168,7 @@ export class SandboxContainer implements AsyncDisposable {
       Tty: false,
     });
     let timedOut = false;
-    const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill());
+    const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill(), opts.onStdout);
     const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
     capture.attach(this.docker, stream);
     const timer = setTimeout(() => {
