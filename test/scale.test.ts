@@ -37,6 +37,7 @@ describe('several workers on one Redis', () => {
         startProcess('runner/worker/main.ts', {
           ...(process.env as Record<string, string>),
           REDIS_URL: redis.url,
+          ASSAY_REDIS_PASSWORD: '',
           ASSAY_KEY_PREFIX: stack.config.redis.prefix,
           ASSAY_WORKER_ID: id,
           ASSAY_WORKER_CONCURRENCY: '1',

@@ -31,6 +31,7 @@ export interface Stack {
 export function testEnv(redisUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     REDIS_URL: redisUrl,
+    ASSAY_REDIS_PASSWORD: '', // the throwaway Redis has none, whatever the shell says
     ASSAY_KEY_PREFIX: `t${randomUUID().slice(0, 8)}`,
     ASSAY_WORKER_ID: `test-worker-${randomUUID().slice(0, 8)}`,
     ASSAY_WORKER_CONCURRENCY: '2',
