@@ -105,9 +105,13 @@ export function parseManifest(bytes: Buffer, file: string): ChallengeManifest {
 
 /** Operator maxima from configuration bound whatever a manifest asks for. */
 export function clampLimits(limits: Limits, max: OperatorMaxima): Limits {
+  const memoryMb = Math.min(limits.memoryMb, max.memoryMb);
   return {
     ...limits,
-    memoryMb: Math.min(limits.memoryMb, max.memoryMb),
+    memoryMb,
+    // The workspace is a tmpfs, whose pages count against the container's memory: keep it at
+    // most half the memory limit, so filling the disk fails with ENOSPC rather than an OOM kill.
+    workspaceMb: Math.min(limits.workspaceMb, Math.max(16, Math.floor(memoryMb / 2))),
     cpus: Math.min(limits.cpus, max.cpus),
     pids: Math.min(limits.pids, max.pids),
     installTimeoutMs: Math.min(limits.installTimeoutMs, max.stepTimeoutMs),

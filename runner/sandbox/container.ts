@@ -297,7 +297,7 @@ export class SandboxContainer implements AsyncDisposable {
   }
 
   /** OOM kills in this container's memory cgroup since the last call (cgroup v1 or v2). */
-  private async newOomKills(): Promise<number> {
+  async newOomKills(): Promise<number> {
     try {
       const exec = await this.container.exec({
         Cmd: ['cat', '/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control'],

@@ -95,12 +95,14 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     if (!parsed.notReady && exit === undefined && !serviceState.oomKilled) {
       throw new PlatformError('SUITE_BROKEN', `the grader ended without a verdict (${describeVerdict(run.verdict, run)}): ${run.output.text.slice(-500)}`);
     }
+    const killedForMemory = serviceState.oomKilled || (exit === 137 && (await candidate.newOomKills()) > 0);
     const why =
-      exit !== undefined
+      exit !== undefined && !killedForMemory
         ? `the service exited with code ${exit} before accepting connections`
-        : serviceState.oomKilled
+        : killedForMemory
           ? 'the service was killed for using more than its memory limit'
           : (parsed.notReady ?? `nothing accepted connections on port ${port} within ${limits.startTimeoutMs} ms`);
+    if (killedForMemory) flags.push({ code: 'resource_limit', message: `the service hit its memory limit of ${limits.memoryMb} MB` });
     return {
       start: { name: 'start', status: 'failed', durationMs: Date.now() - started, reason: why, log: serviceLog },
       test: { name: 'test', status: 'skipped', durationMs: 0, reason: 'the service did not start' },
@@ -110,9 +112,12 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     };
   }
   input.onTesting?.();
-  if (serviceState.oomKilled) flags.push({ code: 'resource_limit', message: `the service hit its memory limit of ${limits.memoryMb} MB` });
   const serviceExit = service.exitCode();
-  if (serviceExit !== undefined) flags.push({ code: 'service_crashed', message: `the service exited with code ${serviceExit} during the tests` });
+  // Docker flags OOMKilled only for the main process; the service is an exec'd process, so the
+  // memory cgroup's own OOM counter tells whether it was killed for memory.
+  const oomKilled = serviceState.oomKilled || (serviceExit === 137 && (await candidate.newOomKills()) > 0);
+  if (oomKilled) flags.push({ code: 'resource_limit', message: `the service hit its memory limit of ${limits.memoryMb} MB` });
+  if (serviceExit !== undefined) flags.push({ code: 'service_crashed', message: `the service exited with code ${serviceExit}${oomKilled ? ' (killed for memory)' : ''} during the tests` });
   const finished = parsed.done;
   return {
     start: { name: 'start', status: 'passed', durationMs: parsed.ready.readyMs, log: serviceLog },
