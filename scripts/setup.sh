@@ -113,10 +113,30 @@ step "sandbox images"
 printf '\n'
 bash scripts/build-images.sh | sed 's/^/         /'
 step "install network"
-if docker network inspect "${ASSAY_INSTALL_NETWORK:-assay-install}" >/dev/null 2>&1; then
+net=${ASSAY_INSTALL_NETWORK:-assay-install}
+bridge=assay-install0
+if [ "$(docker network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' "$net" 2>/dev/null)" = "$bridge" ]; then
   done_ "present"
 else
-  docker network create --label dev.assay.network=install -o com.docker.network.bridge.enable_icc=false "${ASSAY_INSTALL_NETWORK:-assay-install}" >/dev/null
-  done_ "created"
+  docker network rm "$net" >/dev/null 2>&1 || true
+  docker network create --label dev.assay.network=install -o com.docker.network.bridge.enable_icc=false \
+    -o com.docker.network.bridge.name=$bridge "$net" >/dev/null
+  done_ "created ($bridge)"
+fi
+# The install step may reach the registry, but nothing on this host (Redis, the API, published
+# ports) and no other Docker network: drop what the install bridge sends to the host itself,
+# and what it would forward into another bridge. Only when Docker runs here (not DOCKER_HOST).
+step "install network firewall"
+if [ -n "${DOCKER_HOST:-}" ]; then
+  done_ "skipped (remote engine: apply the same rules on that host)"
+elif ! command -v iptables >/dev/null; then
+  done_ "iptables missing: the install bridge can reach host services"
+else
+  iptables -C INPUT -i $bridge -j DROP 2>/dev/null || iptables -I INPUT -i $bridge -j DROP
+  iptables -N DOCKER-USER 2>/dev/null || true
+  for out in docker0 'br+'; do
+    iptables -C DOCKER-USER -i $bridge -o "$out" -j DROP 2>/dev/null || iptables -I DOCKER-USER -i $bridge -o "$out" -j DROP
+  done
+  done_ "host and other bridges unreachable from $bridge"
 fi
 echo "[setup] done. Local settings are in .assay/env (REDIS_URL and its password)."

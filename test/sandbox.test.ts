@@ -188,6 +188,44 @@ describe('sandbox', () => {
   });
 });
 
+describe('install network', () => {
+  it('reaches the registry but nothing on the host (firewall from scripts/setup.sh)', async () => {
+    const { config } = await import('./support/env.ts');
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
+      s.end('reached\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const info = await docker.getNetwork(config.install.network).inspect();
+    const gateway = (info.IPAM?.Config?.[0] as { Gateway?: string } | undefined)?.Gateway ?? '172.18.0.1';
+    const hostAddresses = Object.values(os.networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4' && !i.internal).map((i) => i!.address);
+    const targets = [...new Set([gateway, '172.17.0.1', ...hostAddresses])].flatMap((a) => [`${a}:${port}`, `${a}:6379`]);
+    const probe = `
+      const net = require('node:net');
+      const targets = ${JSON.stringify(targets)};
+      const tryConnect = (host, port) => new Promise((resolve) => {
+        const s = net.connect({ host, port }); s.setTimeout(2000, () => { s.destroy(); resolve('timeout'); });
+        s.on('connect', () => { s.destroy(); resolve('connected'); }); s.on('error', (e) => resolve(e.code));
+      });
+      (async () => {
+        const results = await Promise.all(targets.map(async (t) => [t, await tryConnect(t.split(':')[0], Number(t.split(':')[1]))]));
+        const registry = await tryConnect('registry.npmjs.org', 443);
+        console.log(JSON.stringify({ results, registry }));
+      })();`;
+    try {
+      await withSandbox(spec({ network: { mode: 'bridge', name: config.install.network } }), async (box) => {
+        const r = await box.exec(node(probe), { timeoutMs: 30_000, outputBytes: 16_384 });
+        const out = JSON.parse(r.stdout.text.trim()) as { results: [string, string][]; registry: string };
+        expect(out.registry).toBe('connected');
+        expect(out.results.filter(([, res]) => res === 'connected')).toEqual([]);
+      });
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('janitor', () => {
   it("removes a dead worker's containers and keeps a live worker's", async () => {
     const { sweepLeftovers } = await import('../runner/sandbox/index.ts');

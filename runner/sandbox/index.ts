@@ -3,6 +3,6 @@ export { CappedOutput, type CappedText } from './capped-output.ts';
 export { SandboxContainer, type StepRun, type StepRunOptions, type BackgroundProcess } from './container.ts';
 export { createDockerClient, isEngineUnavailable, pingEngine, type DockerClient } from './docker.ts';
 export { buildCreateOptions, SANDBOX_UID, LABEL_DEPLOYMENT, LABEL_JOB, LABEL_MANAGED, LABEL_ROLE, LABEL_WORKER, type SandboxLimits, type SandboxNetwork, type SandboxSpec } from './host-config.ts';
-export { countManaged, ensureNetwork, sweepLeftovers, type JanitorResult } from './janitor.ts';
+export { countManaged, ensureNetwork, INSTALL_BRIDGE_INTERFACE, sweepLeftovers, type JanitorResult } from './janitor.ts';
 export { loadImages, type ImageRef, type Images } from './images.ts';
 export { describeVerdict, verdictOf, VERDICTS, type ExitInfo, type Verdict } from './verdict.ts';

@@ -74,12 +74,23 @@ export async function countManaged(docker: Docker, jobId?: string): Promise<numb
   return (await docker.listContainers({ all: true, filters })).length;
 }
 
+/**
+ * The host-side name of the install network's bridge interface, so the host firewall can drop
+ * what the install step sends to the host itself (scripts/setup.sh adds those rules).
+ */
+export const INSTALL_BRIDGE_INTERFACE = 'assay-install0';
+
 /** The user-defined bridge used only by the dependency install step. */
 export async function ensureNetwork(docker: Docker, name: string): Promise<void> {
   const existing = await docker.listNetworks({ filters: { name: [name] } });
   if (existing.some((n) => n.Name === name)) return;
   try {
-    await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { 'dev.assay.network': 'install' }, Options: { 'com.docker.network.bridge.enable_icc': 'false' } });
+    await docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      Labels: { 'dev.assay.network': 'install' },
+      Options: { 'com.docker.network.bridge.enable_icc': 'false', 'com.docker.network.bridge.name': INSTALL_BRIDGE_INTERFACE },
+    });
   } catch (err) {
     if (!isConflict(err)) throw err;
   }
