@@ -50,6 +50,12 @@ export interface GradeDeps {
    * result is stored without waiting for the cleanup (which still completes before return).
    */
   onReport?: (report: Report) => Promise<void>;
+  /**
+   * Takes the container and work-dir cleanup to run after this function returns (the worker
+   * tracks it and waits for it on shutdown), so a worker slot is free as soon as the report is
+   * stored. Without it the cleanup is awaited here.
+   */
+  deferCleanup?: (cleanup: () => Promise<void>) => void;
 }
 
 /** Files candidates may not ship: they would reconfigure the install. */
@@ -227,11 +233,15 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     if (isEngineUnavailable(err)) throw new PlatformError('SANDBOX_UNAVAILABLE', 'the container engine is unavailable', true, { cause: err });
     throw err;
   } finally {
-    for (const c of containers) {
-      await c.remove().catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, containerId: c.id }, 'container removal failed'));
-    }
-    if (earlyGrader) await discardGrader(earlyGrader);
-    await rm(workDir, { recursive: true, force: true }).catch((cleanupErr: unknown) => log.warn({ err: cleanupErr }, 'work dir removal failed'));
+    const cleanup = async () => {
+      for (const c of containers) {
+        await c.remove().catch((cleanupErr: unknown) => log.warn({ err: cleanupErr, containerId: c.id }, 'container removal failed'));
+      }
+      if (earlyGrader) await discardGrader(earlyGrader);
+      await rm(workDir, { recursive: true, force: true }).catch((cleanupErr: unknown) => log.warn({ err: cleanupErr }, 'work dir removal failed'));
+    };
+    if (deps.deferCleanup) deps.deferCleanup(cleanup);
+    else await cleanup();
   }
 
   async function discardGrader(grader: Promise<SandboxContainer>): Promise<void> {

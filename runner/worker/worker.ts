@@ -42,6 +42,8 @@ const ENGINE_RETRY_DELAY_MS = 10_000;
 export class GradingWorker {
   private worker?: Worker<GradeJob>;
   private readonly active = new Map<string, string>(); // submissionId -> jobId
+  /** Container removals still running after their job ended (see GradeDeps.deferCleanup). */
+  private readonly cleanups = new Set<Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
   private closing?: Promise<void>;
   private readonly log: Logger;
@@ -95,6 +97,8 @@ export class GradingWorker {
     const { submissionId, run } = parsed.data;
     if (job.id !== gradeJobId(submissionId, run)) throw new UnrecoverableError(`rejected job ${job.id}: id does not match its data`);
     const { store } = this.deps;
+    // Bound the removals still in flight, so a slow engine cannot pile up containers.
+    while (this.cleanups.size >= this.deps.config.worker.concurrency * 2) await Promise.race(this.cleanups);
     const record = await store.get(submissionId);
     if (!record) throw new UnrecoverableError(`rejected job ${job.id}: no such submission`);
     if (FINAL_STATUSES.includes(record.status) && (record.status === 'canceled' || record.reportRuns.includes(run))) return;
@@ -112,6 +116,12 @@ export class GradingWorker {
           },
           // Stored before the containers are removed; finish() is idempotent (SET NX).
           onReport: (r) => this.finish(record, run, r),
+          deferCleanup: (cleanup) => {
+            const pending: Promise<void> = cleanup()
+              .catch((err: unknown) => log.warn({ err }, 'cleanup failed; the janitor will retry'))
+              .finally(() => this.cleanups.delete(pending));
+            this.cleanups.add(pending);
+          },
         },
         signal,
       );
@@ -196,6 +206,7 @@ export class GradingWorker {
       }
       await attempt('worker', () => drained);
     }
+    await attempt('cleanups', () => Promise.all(this.cleanups));
     await attempt('subscriber', () => this.deps.subscriber.quit());
     await attempt('heartbeat', () => this.deps.store.removeWorker(this.deps.config.worker.id));
     await attempt('queue', () => this.deps.queue.close());
