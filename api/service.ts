@@ -4,11 +4,11 @@
  * queued: the challenge exists, the repository URL passes the fetch policy (including where its
  * host resolves), the ref is well formed and the callback URL passes the webhook SSRF policy.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PlatformError } from '../runner/errors.ts';
 import { cancelChannel, gradeJobId } from '../runner/queue/queue.ts';
 import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../runner/stages/fetch/url-policy.ts';
-import { FINAL_STATUSES, hashSecret, type SubmissionRecord } from '../runner/store/submissions.ts';
+import { FINAL_STATUSES, newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { CallbackUrlError, checkCallbackUrl } from '../runner/webhooks/deliver.ts';
 import type { AppContext } from './context.ts';
 import { ApiError } from './errors.ts';
@@ -46,24 +46,15 @@ export async function createSubmission(ctx: AppContext, input: CreateInput): Pro
   if (body.callbackUrl !== undefined) await checkCallback(body.callbackUrl, config.api.webhookAllowPrivate);
 
   const accessToken = randomBytes(32).toString('base64url');
-  const now = new Date().toISOString();
-  const record: SubmissionRecord = {
-    id: randomUUID(),
+  const record = newSubmissionRecord({
     challenge: body.challenge,
     repoUrl: body.repoUrl,
-    ref: body.ref ?? null,
-    ...(body.candidate ? { candidate: body.candidate } : {}),
-    ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}),
-    accessTokenHash: hashSecret(accessToken),
-    status: 'queued',
-    stage: 'queued',
-    stages: [{ stage: 'queued', at: now }],
-    createdAt: now,
-    runs: 1,
-    reportRuns: [],
-    webhookDeliveries: [],
-    ...(input.submittedBy ? { submittedBy: input.submittedBy } : {}),
-  };
+    ref: body.ref,
+    candidate: body.candidate,
+    callbackUrl: body.callbackUrl,
+    accessToken,
+    submittedBy: input.submittedBy,
+  });
 
   // Counted before the record exists, so two concurrent requests cannot both slip under the cap.
   const active = await store.trackCandidate(record);

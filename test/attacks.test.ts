@@ -29,7 +29,7 @@ import type { Report } from '../runner/report/schema.ts';
 import { countManaged, LABEL_JOB, LABEL_ROLE } from '../runner/sandbox/index.ts';
 import { pack } from '../runner/stages/pack/pack.ts';
 import { listTar } from '../runner/stages/pack/tar.ts';
-import { hashSecret, type SubmissionRecord } from '../runner/store/submissions.ts';
+import { newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { docker, images } from './support/env.ts';
 import { startGitServer, type GitServer } from './support/git-server.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -457,21 +457,7 @@ describe('pack on special files (no git involved)', () => {
 
 describe('against the queue', () => {
   async function createRecord(stack: Stack, repoUrl: string): Promise<SubmissionRecord> {
-    const now = new Date().toISOString();
-    const record: SubmissionRecord = {
-      id: randomUUID(),
-      challenge: 'simple-api',
-      repoUrl,
-      ref: null,
-      accessTokenHash: hashSecret(randomUUID()),
-      status: 'queued',
-      stage: 'queued',
-      stages: [{ stage: 'queued', at: now }],
-      createdAt: now,
-      runs: 1,
-      reportRuns: [],
-      webhookDeliveries: [],
-    };
+    const record = newSubmissionRecord({ challenge: 'simple-api', repoUrl, accessToken: randomUUID() });
     await stack.store.create(record);
     return record;
   }

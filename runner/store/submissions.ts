@@ -10,7 +10,7 @@
  *   <p>:worker:<id>             worker heartbeat (expires)
  *   <p>:rl:<bucket>             rate-limit counters
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Redis } from './redis.ts';
 import type { Report } from '../report/schema.ts';
@@ -75,6 +75,40 @@ export interface ListQuery {
   limit: number;
   /** Opaque offset returned by the previous page. */
   cursor?: string;
+}
+
+/** What a new submission starts from; everything else is set as it is graded. */
+export interface NewSubmission {
+  challenge: string;
+  repoUrl: string;
+  ref?: string | null;
+  candidate?: Candidate;
+  callbackUrl?: string;
+  /** Only its sha256 is kept. */
+  accessToken: string;
+  submittedBy?: string;
+}
+
+/** A queued submission record (the one place that knows a fresh record's shape). */
+export function newSubmissionRecord(input: NewSubmission, id: string = randomUUID()): SubmissionRecord {
+  const now = new Date().toISOString();
+  return {
+    id,
+    challenge: input.challenge,
+    repoUrl: input.repoUrl,
+    ref: input.ref ?? null,
+    ...(input.candidate ? { candidate: input.candidate } : {}),
+    ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
+    accessTokenHash: hashSecret(input.accessToken),
+    status: 'queued',
+    stage: 'queued',
+    stages: [{ stage: 'queued', at: now }],
+    createdAt: now,
+    runs: 1,
+    reportRuns: [],
+    webhookDeliveries: [],
+    ...(input.submittedBy ? { submittedBy: input.submittedBy } : {}),
+  };
 }
 
 export function hashSecret(value: string): string {

@@ -10,7 +10,7 @@ import { createLogger } from '../../runner/log.ts';
 import { SubmissionQueue } from '../../runner/queue/queue.ts';
 import { ensureNetwork } from '../../runner/sandbox/index.ts';
 import { createRedis, type Redis } from '../../runner/store/redis.ts';
-import { SubmissionStore, hashSecret, type SubmissionRecord } from '../../runner/store/submissions.ts';
+import { SubmissionStore, newSubmissionRecord, type SubmissionRecord } from '../../runner/store/submissions.ts';
 import { GradingWorker } from '../../runner/worker/worker.ts';
 import { startWebhookWorker } from '../../runner/webhooks/index.ts';
 import { docker, images } from './env.ts';
@@ -85,22 +85,7 @@ export async function startStack(redisUrl: string, overrides: Record<string, str
       return worker;
     },
     async submit(input) {
-      const now = new Date().toISOString();
-      const record: SubmissionRecord = {
-        id: randomUUID(),
-        challenge: input.challenge,
-        repoUrl: input.repoUrl,
-        ref: input.ref ?? null,
-        ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
-        accessTokenHash: hashSecret(randomUUID()),
-        status: 'queued',
-        stage: 'queued',
-        stages: [{ stage: 'queued', at: now }],
-        createdAt: now,
-        runs: 1,
-        reportRuns: [],
-        webhookDeliveries: [],
-      };
+      const record = newSubmissionRecord({ ...input, accessToken: randomUUID() });
       await store.create(record);
       await queue.enqueueGrade(record.id, 1);
       return record;

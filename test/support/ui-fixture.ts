@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../runner/report/schema.ts';
-import { hashSecret, type Candidate, type SubmissionRecord, type SubmissionStore } from '../../runner/store/submissions.ts';
+import { newSubmissionRecord, type Candidate, type SubmissionRecord, type SubmissionStore } from '../../runner/store/submissions.ts';
 
 export const XSS = '<script>window.__pwned=1</script>';
 export const ANSI_RED = '\u001b[31m';
@@ -67,24 +67,11 @@ export function fixtureReport(id: string, opts: SeedOptions = {}): Report {
 /** Creates a submission record (and, when completed, its report); returns it and its access token. */
 export async function seedSubmission(store: SubmissionStore, opts: SeedOptions = {}): Promise<{ record: SubmissionRecord; token: string; report?: Report }> {
   const token = randomBytes(32).toString('base64url');
-  const now = new Date().toISOString();
   const id = randomUUID();
-  const record: SubmissionRecord = {
+  const record = newSubmissionRecord(
+    { challenge: opts.challenge ?? 'simple-api', repoUrl: 'https://93.184.215.14/acme/solution.git', ref: 'main', candidate: opts.candidate, callbackUrl: opts.callbackUrl, accessToken: token },
     id,
-    challenge: opts.challenge ?? 'simple-api',
-    repoUrl: 'https://93.184.215.14/acme/solution.git',
-    ref: 'main',
-    ...(opts.candidate ? { candidate: opts.candidate } : {}),
-    ...(opts.callbackUrl ? { callbackUrl: opts.callbackUrl } : {}),
-    accessTokenHash: hashSecret(token),
-    status: 'queued',
-    stage: 'queued',
-    stages: [{ stage: 'queued', at: now }],
-    createdAt: now,
-    runs: 1,
-    reportRuns: [],
-    webhookDeliveries: [],
-  };
+  );
   await store.create(record);
   const status = opts.status ?? 'completed';
   if (status === 'running') {
