@@ -250,10 +250,16 @@ async function startPasswordRedis(): Promise<StartedTestContainer> {
 
 beforeAll(async () => {
   await writeFile(canaryPath, canary.file);
-  hostIps = Object.values(os.networkInterfaces())
-    .flat()
-    .filter((i) => i && i.family === 'IPv4')
-    .map((i) => i!.address);
+  // docker0's gateway is always probed: Node lists no address for an interface that is down.
+  hostIps = [
+    ...new Set([
+      '172.17.0.1',
+      ...Object.values(os.networkInterfaces())
+        .flat()
+        .filter((i) => i && i.family === 'IPv4')
+        .map((i) => i!.address),
+    ]),
+  ];
   [redis, git] = await Promise.all([startPasswordRedis(), startGitServer()]);
   redisPort = redis.getMappedPort(6379);
   const url = `redis://${redis.getHost()}:${redisPort}`;

@@ -18,7 +18,8 @@ function serve(handler) {
 }
 const fs = require('node:fs');
 const chunk = Buffer.alloc(1024 * 1024, 7);
-// /workspace last: its tmpfs pages count against the memory limit, so filling it ends in an OOM kill.
+// /workspace last: its tmpfs counts against the memory limit, so Assay keeps it at most half that
+// limit, and filling it ends in ENOSPC, not an OOM kill.
 for (const p of ['/fill', '/var/tmp/fill', '/tmp/fill', '/workspace/fill']) {
   let written = 0;
   try {
