@@ -47,8 +47,8 @@ export const LimitsSchema = z.strictObject({
   cpus: z.number().positive().max(64).default(1),
   /** Process/thread limit of the candidate's container. @defaultValue 256 */
   pids: z.number().int().min(16).default(256),
-  /** Size of the writable workspace (tmpfs). @defaultValue 512 */
-  workspaceMb: z.number().int().min(16).default(512),
+  /** Size of the writable workspace (tmpfs). It counts against memory, so it is clamped to at most half of memoryMb. @defaultValue 128 */
+  workspaceMb: z.number().int().min(16).default(128),
   /** Output kept per step (head and tail); more is cut and counted. @defaultValue 65536 */
   outputBytes: z.number().int().min(1024).default(64 * 1024),
 });

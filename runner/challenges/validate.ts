@@ -431,7 +431,11 @@ function clampWarnings(limits: Limits, maxima: OperatorMaxima, file: string): st
   const clamped = clampLimits(limits, maxima);
   return (Object.keys(limits) as (keyof Limits)[])
     .filter((k) => clamped[k] !== limits[k])
-    .map((k) => `${file}: limits.${k}: ${limits[k]} is above this operator's maximum and will be clamped to ${clamped[k]} (ASSAY_MAX_* settings)`);
+    .map((k) =>
+      k === 'workspaceMb'
+        ? `${file}: limits.workspaceMb: ${limits[k]} will be ${clamped[k]} (the workspace tmpfs counts against memory, so it is at most half of memoryMb)`
+        : `${file}: limits.${k}: ${limits[k]} is above this operator's maximum and will be clamped to ${clamped[k]} (ASSAY_MAX_* settings)`,
+    );
 }
 
 function groupGraded(runs: GradingRun[]): Map<string, GradingRun[]> {
