@@ -155,9 +155,8 @@ export class SandboxContainer implements AsyncDisposable {
     }
   }
 
-  /** Runs argv inside the running container as the sandbox user, bounded in time and output. */
-  async exec(argv: string[], opts: StepRunOptions): Promise<StepRun> {
-    const started = Date.now();
+  /** Starts argv as the container's user with stdout and stderr attached (multiplexed). */
+  private async startExec(argv: string[], opts: { env?: Record<string, string>; workdir?: string } = {}): Promise<{ exec: Docker.Exec; stream: NodeJS.ReadableStream }> {
     const exec = await this.container.exec({
       Cmd: argv,
       Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -167,9 +166,16 @@ export class SandboxContainer implements AsyncDisposable {
       AttachStdin: false,
       Tty: false,
     });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+    return { exec, stream };
+  }
+
+  /** Runs argv inside the running container as the sandbox user, bounded in time and output. */
+  async exec(argv: string[], opts: StepRunOptions): Promise<StepRun> {
+    const started = Date.now();
     let timedOut = false;
     const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill(), opts.onStdout);
-    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+    const { exec, stream } = await this.startExec(argv, opts);
     capture.attach(this.docker, stream);
     const timer = setTimeout(() => {
       timedOut = true;
@@ -208,8 +214,7 @@ export class SandboxContainer implements AsyncDisposable {
    * writes more than maxBytes. Used only on trusted commands of the image (tar).
    */
   async execCaptureStdout(argv: string[], maxBytes: number, timeoutMs: number): Promise<Buffer | undefined> {
-    const exec = await this.container.exec({ Cmd: argv, WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true, Tty: false });
-    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+    const { exec, stream } = await this.startExec(argv);
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
@@ -231,16 +236,8 @@ export class SandboxContainer implements AsyncDisposable {
 
   /** Starts argv and returns at once; its output is captured (capped) while it runs. */
   async execInBackground(argv: string[], opts: Omit<StepRunOptions, 'timeoutMs' | 'signal' | 'stdoutBytes'>): Promise<BackgroundProcess> {
-    const exec = await this.container.exec({
-      Cmd: argv,
-      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      WorkingDir: opts.workdir ?? '/workspace',
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    });
     const capture = new StreamCapture(opts.outputBytes, 1024, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill());
-    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+    const { exec, stream } = await this.startExec(argv, opts);
     capture.attach(this.docker, stream);
     let exitCode: number | null | undefined;
     const exited = streamEnded(stream).then(async () => {
@@ -299,12 +296,7 @@ export class SandboxContainer implements AsyncDisposable {
   /** OOM kills in this container's memory cgroup since the last call (cgroup v1 or v2). */
   async newOomKills(): Promise<number> {
     try {
-      const exec = await this.container.exec({
-        Cmd: ['cat', '/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control'],
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+      const { stream } = await this.startExec(['cat', '/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control']);
       const capture = new StreamCapture(8192, 8192, 1 << 20, () => {});
       capture.attach(this.docker, stream);
       await streamEnded(stream);
