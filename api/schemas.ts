@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 import { CHALLENGE_KINDS, RUNTIMES } from '../runner/challenges/manifest.ts';
-import { STAGES } from '../runner/pipeline/grade.ts';
+import { STAGES } from '../runner/store/states.ts';
 import { CappedLogSchema, FlagSchema, FLAG_CODES, ReportErrorSchema, ReportSchema, ScoreSchema, STEP_NAMES, STEP_STATUSES, TestResultSchema } from '../runner/report/schema.ts';
 import { CandidateSchema, SUBMISSION_STATUSES, WebhookDeliverySchema } from '../runner/store/submissions.ts';
 

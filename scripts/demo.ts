@@ -8,7 +8,7 @@
  *   the demo admin key for the reviewer UI. Exits 0 when the reference solution scored 100%.
  */
 import { randomBytes } from 'node:crypto';
-import { startGitServer } from '../test/support/git-server.ts';
+import { startGitServer } from '../runner/devtools/git-server.ts';
 import { localEnv, ROOT, startProcess, stopProcess, waitForHttp } from './lib/local-env.ts';
 
 const serve = process.argv.includes('--serve');

@@ -13,10 +13,10 @@ import { createLogger } from '../runner/log.ts';
 import { SubmissionQueue } from '../runner/queue/queue.ts';
 import { createRedis } from '../runner/store/redis.ts';
 import { SubmissionStore } from '../runner/store/submissions.ts';
-import { docker } from '../test/support/env.ts';
-import { startRedis } from '../test/support/redis.ts';
-import { testEnv } from '../test/support/stack.ts';
-import { seedSubmission } from '../test/support/ui-fixture.ts';
+import { docker } from '../runner/devtools/env.ts';
+import { startRedis } from '../runner/devtools/redis.ts';
+import { testEnv } from '../runner/devtools/stack.ts';
+import { seedSubmission } from '../runner/devtools/ui-fixture.ts';
 
 const KEY = 'screenshot-admin-key-0123456789';
 // As in vitest.config.ts: no Ryuk (it would be pulled from a registry); the Redis is stopped below.

@@ -14,9 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startGitServer } from '../test/support/git-server.ts';
-import { startRedis } from '../test/support/redis.ts';
-import { startStack, testEnv } from '../test/support/stack.ts';
+import { startGitServer } from '../runner/devtools/git-server.ts';
+import { startRedis } from '../runner/devtools/redis.ts';
+import { startStack, testEnv } from '../runner/devtools/stack.ts';
 import type { SubmissionRecord } from '../runner/store/submissions.ts';
 
 const N = Number(process.argv[2] ?? process.env.SOAK_N ?? 200);

@@ -12,10 +12,10 @@ import { createApp } from '../api/app.ts';
 import { ChallengeRepository } from '../runner/challenges/repository.ts';
 import { createLogger } from '../runner/log.ts';
 import { verifySignature } from '../runner/webhooks/sign.ts';
-import { docker } from './support/env.ts';
-import { startGitServer, type GitServer } from './support/git-server.ts';
-import { startRedis, type TestRedis } from './support/redis.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { docker } from '../runner/devtools/env.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
 
 const SECRET = 'e2e-webhook-secret-0123456789';
 const ADMIN = 'e2e-admin-key-0123456789abc';

@@ -19,10 +19,10 @@ import { createRedis, type Redis } from '../runner/store/redis.ts';
 import { SubmissionStore, type WebhookDelivery } from '../runner/store/submissions.ts';
 import { startWebhookWorker } from '../runner/webhooks/deliver.ts';
 import { verifySignature } from '../runner/webhooks/sign.ts';
-import { docker } from './support/env.ts';
-import { startRedis, type TestRedis } from './support/redis.ts';
-import { testEnv } from './support/stack.ts';
-import { seedSubmission, XSS } from './support/ui-fixture.ts';
+import { docker } from '../runner/devtools/env.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { testEnv } from '../runner/devtools/stack.ts';
+import { seedSubmission, XSS } from '../runner/devtools/ui-fixture.ts';
 
 const KEYS = { admin: 'admin-key-0123456789abcdef', reviewer: 'reviewer-key-0123456789ab', submitter: 'submitter-key-0123456789a' };
 const API_KEYS = `ada:admin:${KEYS.admin},rita:reviewer:${KEYS.reviewer},sam:submitter:${KEYS.submitter}`;

@@ -30,9 +30,9 @@ import { countManaged, LABEL_JOB, LABEL_ROLE } from '../runner/sandbox/index.ts'
 import { pack } from '../runner/stages/pack/pack.ts';
 import { listTar } from '../runner/stages/pack/tar.ts';
 import { newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
-import { docker, images } from './support/env.ts';
-import { startGitServer, type GitServer } from './support/git-server.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { docker, images } from '../runner/devtools/env.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
 
 const run = promisify(execFile);
 const ATTACKS = path.resolve('test/attacks');

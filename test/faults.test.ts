@@ -19,10 +19,10 @@ import { countManaged, createDockerClient, LABEL_WORKER } from '../runner/sandbo
 import { createRedis } from '../runner/store/redis.ts';
 import { SubmissionStore, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { GradingWorker } from '../runner/worker/worker.ts';
-import { docker, images } from './support/env.ts';
-import { startGitServer, type GitServer } from './support/git-server.ts';
-import { startRedis, type TestRedis } from './support/redis.ts';
-import { startStack, testEnv } from './support/stack.ts';
+import { docker, images } from '../runner/devtools/env.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { startStack, testEnv } from '../runner/devtools/stack.ts';
 
 let git: GitServer;
 let slowRepo: { url: string; commit: string };

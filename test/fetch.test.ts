@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchPolicy } from '../runner/config.ts';
 import { fetchRepository, type FetchInput } from '../runner/stages/fetch/index.ts';
-import { startGitServer, type GitServer } from './support/git-server.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 
 const loopback: FetchPolicy = { allowHttp: true, allowPrivate: true, allowedHosts: [] };
 const TOKEN = 'secret-token-123';

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTar } from '../runner/stages/pack/tar.ts';
-import { startGitServer, type GitServer } from './support/git-server.ts';
-import { startRedis, type TestRedis } from './support/redis.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
 
 let redis: TestRedis;
 let git: GitServer;

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from './support/git-server.ts';
-import { startRedis, type TestRedis } from './support/redis.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import type { Report } from '../runner/report/schema.ts';
 
 let redis: TestRedis;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxContainer, type SandboxSpec } from '../runner/sandbox/index.ts';
 import { createTar } from '../runner/stages/pack/tar.ts';
-import { docker, images, leftovers, uniqueId } from './support/env.ts';
+import { docker, images, leftovers, uniqueId } from '../runner/devtools/env.ts';
 
 let jobId = uniqueId('sandbox');
 afterEach(async () => {
@@ -190,7 +190,7 @@ describe('sandbox', () => {
 
 describe('install network', () => {
   it('reaches the registry but nothing on the host (firewall from scripts/setup.sh)', async () => {
-    const { config } = await import('./support/env.ts');
+    const { config } = await import('../runner/devtools/env.ts');
     const server = net.createServer((s) => {
       s.on('error', () => {});
       s.end('reached\n');

@@ -6,9 +6,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, stopProcess } from '../scripts/lib/local-env.ts';
-import { startGitServer, type GitServer } from './support/git-server.ts';
-import { startRedis, type TestRedis } from './support/redis.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
 
 let redis: TestRedis;
 let git: GitServer;

@@ -15,10 +15,10 @@ import { createLogger } from '../runner/log.ts';
 import { SubmissionQueue } from '../runner/queue/queue.ts';
 import { createRedis, type Redis } from '../runner/store/redis.ts';
 import { SubmissionStore, type SubmissionRecord } from '../runner/store/submissions.ts';
-import { docker } from './support/env.ts';
-import { startRedis, type TestRedis } from './support/redis.ts';
-import { testEnv } from './support/stack.ts';
-import { seedSubmission, XSS } from './support/ui-fixture.ts';
+import { docker } from '../runner/devtools/env.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { testEnv } from '../runner/devtools/stack.ts';
+import { seedSubmission, XSS } from '../runner/devtools/ui-fixture.ts';
 
 const ADMIN = 'ui-admin-key-0123456789abcdef';
 const REVIEWER = 'ui-reviewer-key-0123456789ab';

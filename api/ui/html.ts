@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
-import { stripTerminalEscapes } from '../../runner/cli/summary.ts';
+import { stripTerminalEscapes } from '../../runner/report/text.ts';
 
 export class SafeHtml {
   constructor(readonly value: string) {}

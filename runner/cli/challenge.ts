@@ -19,7 +19,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { gradeSubmission } from '../pipeline/grade.ts';
 import { createDockerClient, loadImages } from '../sandbox/index.ts';
-import { stripTerminalEscapes } from './summary.ts';
+import { stripTerminalEscapes } from '../report/text.ts';
 
 export function registerChallengeCommands(program: Command): void {
   const challenge = program.command('challenge').description('author tools for challenges: scaffold and validate');

@@ -1,10 +1,6 @@
 /** Renders a report as a terminal summary (plain text; candidate text is stripped of escapes). */
 import type { Report } from '../report/schema.ts';
-
-/** Removes ANSI/terminal escape sequences and other control characters (keeps newlines, tabs). */
-export function stripTerminalEscapes(text: string): string {
-  return text.replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
-}
+import { stripTerminalEscapes } from '../report/text.ts';
 
 export function renderSummary(report: Report): string {
   const lines: string[] = [];

@@ -19,13 +19,11 @@ import { DependencyCache } from '../stages/install/deps-cache.ts';
 import { CA_BUNDLE_PATH, runInstall } from '../stages/install/install.ts';
 import { pack } from '../stages/pack/pack.ts';
 import { planRuntime, type RuntimePlan } from '../stages/runtime.ts';
-import { prepareHiddenTests, runNodeTests } from '../stages/test/node-tests.ts';
-import { runServiceStages, startGrader } from '../stages/test/service.ts';
+import { prepareHiddenTests, runNodeTests } from '../stages/run/node-tests.ts';
+import { runServiceStages, startGrader } from '../stages/run/service.ts';
+import type { Stage } from '../store/states.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
-/** Progress stages recorded on the submission, in order. */
-export const STAGES = ['queued', 'fetching', 'packing', 'installing', 'starting', 'testing', 'scoring', 'completed', 'failed'] as const;
-export type Stage = (typeof STAGES)[number];
 
 export interface GradeInput {
   submissionId: string;
@@ -87,7 +85,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
   const containers: SandboxContainer[] = [];
   let candidateBox: SandboxContainer | undefined;
   // Service challenges: the grader container starts while the repository is fetched; the
-  // candidate later joins its network namespace (see runner/stages/test/service.ts).
+  // candidate later joins its network namespace (see runner/stages/run/service.ts).
   let earlyGrader: Promise<SandboxContainer> | undefined;
   const specBase = { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime, deployment: deps.config.redis.prefix };
   try {

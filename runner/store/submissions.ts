@@ -14,11 +14,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Redis } from './redis.ts';
 import type { Report } from '../report/schema.ts';
-import { STAGES, type Stage } from '../pipeline/grade.ts';
+import { FINAL_STATUSES, STAGES, SUBMISSION_STATUSES, type Stage, type SubmissionStatus } from './states.ts';
 
-export const SUBMISSION_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
-export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
-export const FINAL_STATUSES: readonly SubmissionStatus[] = ['completed', 'failed', 'canceled'];
+export { FINAL_STATUSES, SUBMISSION_STATUSES, type SubmissionStatus } from './states.ts';
+
 
 export const CandidateSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),

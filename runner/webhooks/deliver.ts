@@ -18,7 +18,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config, FetchPolicy } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { bullPrefix, WEBHOOKS_QUEUE, WebhookJobSchema, type WebhookJob } from '../queue/queue.ts';
-import { isPrivateAddress, resolveAllowedAddress } from '../stages/fetch/url-policy.ts';
+import { isPrivateAddress, resolveAllowedAddress } from '../net/url-policy.ts';
 import type { Redis } from '../store/redis.ts';
 import type { SubmissionRecord, SubmissionStore, WebhookDelivery } from '../store/submissions.ts';
 import { RUNNER_VERSION } from '../version.ts';

@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { FetchPolicy } from '../../config.ts';
 import { isAssayError, PlatformError, SubmissionError } from '../../errors.ts';
-import { parseRepoUrl, resolveAllowedAddress, validateRef } from './url-policy.ts';
+import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../../net/url-policy.ts';
 
 export interface FetchInput {
   /** The candidate's repository URL (untrusted). */

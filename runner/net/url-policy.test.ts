@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchPolicy } from '../../config.ts';
-import { SubmissionError } from '../../errors.ts';
+import type { FetchPolicy } from '../config.ts';
+import { SubmissionError } from '../errors.ts';
 import { isPrivateAddress, parseRepoUrl, resolveAllowedAddress, validateRef } from './url-policy.ts';
 
 const strict: FetchPolicy = { allowHttp: false, allowPrivate: false, allowedHosts: [] };

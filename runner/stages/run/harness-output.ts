@@ -1,4 +1,4 @@
-/** Parses the grader harness's event lines (see runner/grader/harness.mjs). Pure. */
+/** Parses the grader harness's event lines (see sandbox-images/grader/harness.mjs). Pure. */
 import type { RawResult } from '../../report/score.ts';
 import { TEST_STATUSES, type TestStatus } from '../../report/schema.ts';
 

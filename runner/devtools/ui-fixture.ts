@@ -4,8 +4,8 @@
  * (a <script> tag and ANSI escapes) in a test message and a step log.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { REPORT_SCHEMA_VERSION, type Report } from '../../runner/report/schema.ts';
-import { newSubmissionRecord, type Candidate, type SubmissionRecord, type SubmissionStore } from '../../runner/store/submissions.ts';
+import { REPORT_SCHEMA_VERSION, type Report } from '../report/schema.ts';
+import { newSubmissionRecord, type Candidate, type SubmissionRecord, type SubmissionStore } from '../store/submissions.ts';
 
 export const XSS = '<script>window.__pwned=1</script>';
 export const ANSI_RED = '\u001b[31m';

@@ -4,15 +4,15 @@
  * prefix and worker id.
  */
 import { randomUUID } from 'node:crypto';
-import { buildConfig, type Config } from '../../runner/config.ts';
-import { ChallengeRepository } from '../../runner/challenges/repository.ts';
-import { createLogger } from '../../runner/log.ts';
-import { SubmissionQueue } from '../../runner/queue/queue.ts';
-import { ensureNetwork } from '../../runner/sandbox/index.ts';
-import { createRedis, type Redis } from '../../runner/store/redis.ts';
-import { SubmissionStore, newSubmissionRecord, type SubmissionRecord } from '../../runner/store/submissions.ts';
-import { GradingWorker } from '../../runner/worker/worker.ts';
-import { startWebhookWorker } from '../../runner/webhooks/index.ts';
+import { buildConfig, type Config } from '../config.ts';
+import { ChallengeRepository } from '../challenges/repository.ts';
+import { createLogger } from '../log.ts';
+import { SubmissionQueue } from '../queue/queue.ts';
+import { ensureNetwork } from '../sandbox/index.ts';
+import { createRedis, type Redis } from '../store/redis.ts';
+import { SubmissionStore, newSubmissionRecord, type SubmissionRecord } from '../store/submissions.ts';
+import { GradingWorker } from '../worker/worker.ts';
+import { startWebhookWorker } from '../webhooks/index.ts';
 import { docker, images } from './env.ts';
 
 export interface Stack {

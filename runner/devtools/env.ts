@@ -3,8 +3,8 @@
  * a unique id per test so parallel runs never see each other's containers.
  */
 import { randomUUID } from 'node:crypto';
-import { createDockerClient, loadImages, sweepLeftovers, countManaged } from '../../runner/sandbox/index.ts';
-import { loadConfig } from '../../runner/config.ts';
+import { createDockerClient, loadImages, sweepLeftovers, countManaged } from '../sandbox/index.ts';
+import { loadConfig } from '../config.ts';
 
 export const config = loadConfig();
 export const docker = createDockerClient(config.docker.host);

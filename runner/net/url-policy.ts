@@ -8,8 +8,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
-import type { FetchPolicy } from '../../config.ts';
-import { PlatformError, SubmissionError } from '../../errors.ts';
+import type { FetchPolicy } from '../config.ts';
+import { PlatformError, SubmissionError } from '../errors.ts';
 
 /** URLs longer than this are refused before parsing. */
 export const MAX_URL_LENGTH = 2048;
