@@ -6,6 +6,7 @@
  */
 import { Writable, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import type { Logger } from '../log.ts';
 import { CappedOutput, type CappedText } from './capped-output.ts';
 import { isAlreadyDone, isConflict } from './docker.ts';
 import { buildCreateOptions, type SandboxSpec } from './host-config.ts';
@@ -103,7 +104,7 @@ function streamEnded(stream: NodeJS.ReadableStream): Promise<void> {
   });
 }
 
-export class SandboxContainer implements AsyncDisposable {
+export class SandboxContainer {
   private removed = false;
   private killed = false;
   private oomKillsSeen = 0;
@@ -114,6 +115,7 @@ export class SandboxContainer implements AsyncDisposable {
     readonly spec: SandboxSpec,
     private readonly main: StreamCapture,
     private readonly mainStreamEnded: Promise<void>,
+    private readonly log?: Logger,
   ) {}
 
   get id(): string {
@@ -124,16 +126,19 @@ export class SandboxContainer implements AsyncDisposable {
    * Creates and starts a container, streaming `files` (a tar archive) to its stdin, where the
    * image's entry point unpacks them into /workspace before running `spec.command`.
    */
-  static async start(docker: Docker, spec: SandboxSpec, files: Readable | Buffer, capture: { outputBytes: number; stdoutBytes?: number; killAfterOutputBytes?: number }): Promise<SandboxContainer> {
+  static async start(
+    docker: Docker,
+    spec: SandboxSpec,
+    files: Readable | Buffer,
+    capture: { outputBytes: number; stdoutBytes?: number; killAfterOutputBytes?: number; /** Where a kill that failed in the background is reported. */ log?: Logger },
+  ): Promise<SandboxContainer> {
     const container = await docker.createContainer(buildCreateOptions(spec));
     let sandbox: SandboxContainer | undefined;
     try {
       const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
-      const main = new StreamCapture(capture.outputBytes, capture.stdoutBytes ?? capture.outputBytes, capture.killAfterOutputBytes ?? capture.outputBytes * 64, () => {
-        void sandbox?.kill();
-      });
+      const main = new StreamCapture(capture.outputBytes, capture.stdoutBytes ?? capture.outputBytes, capture.killAfterOutputBytes ?? capture.outputBytes * 64, () => sandbox?.killSoon('output flood'));
       main.attach(docker, stream);
-      sandbox = new SandboxContainer(docker, container, spec, main, streamEnded(stream));
+      sandbox = new SandboxContainer(docker, container, spec, main, streamEnded(stream), capture.log);
       const ended = sandbox['mainStreamEnded'];
       await container.start();
       await writeAndClose(stream, files);
@@ -174,14 +179,14 @@ export class SandboxContainer implements AsyncDisposable {
   async exec(argv: string[], opts: StepRunOptions): Promise<StepRun> {
     const started = Date.now();
     let timedOut = false;
-    const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill(), opts.onStdout);
+    const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => this.killSoon('output flood'), opts.onStdout);
     const { exec, stream } = await this.startExec(argv, opts);
     capture.attach(this.docker, stream);
     const timer = setTimeout(() => {
       timedOut = true;
-      void this.kill();
+      this.killSoon('deadline');
     }, opts.timeoutMs);
-    const onAbort = () => void this.kill();
+    const onAbort = () => this.killSoon('aborted');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await streamEnded(stream);
@@ -236,7 +241,7 @@ export class SandboxContainer implements AsyncDisposable {
 
   /** Starts argv and returns at once; its output is captured (capped) while it runs. */
   async execInBackground(argv: string[], opts: Omit<StepRunOptions, 'timeoutMs' | 'signal' | 'stdoutBytes'>): Promise<BackgroundProcess> {
-    const capture = new StreamCapture(opts.outputBytes, 1024, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => void this.kill());
+    const capture = new StreamCapture(opts.outputBytes, 1024, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => this.killSoon('output flood'));
     const { exec, stream } = await this.startExec(argv, opts);
     capture.attach(this.docker, stream);
     let exitCode: number | null | undefined;
@@ -257,9 +262,9 @@ export class SandboxContainer implements AsyncDisposable {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      void this.kill();
+      this.killSoon('deadline');
     }, timeoutMs);
-    const onAbort = () => void this.kill();
+    const onAbort = () => this.killSoon('aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
     let exitCode: number | null = null;
     try {
@@ -310,11 +315,6 @@ export class SandboxContainer implements AsyncDisposable {
     }
   }
 
-  /** Output of the main process so far (capped). */
-  mainOutput(): CappedText {
-    return this.main.output.snapshot();
-  }
-
   async state(): Promise<{ running: boolean; exitCode: number | null; oomKilled: boolean }> {
     try {
       const info = await this.container.inspect();
@@ -338,6 +338,14 @@ export class SandboxContainer implements AsyncDisposable {
     if (still.length > 0) throw new Error(`container ${this.id} is still attached to ${still.join(', ')}`);
   }
 
+  /**
+   * Kills without waiting, from a timer or a stream callback: a failure (the engine refusing)
+   * is logged, never left as an unhandled rejection; the step then ends by its own deadline.
+   */
+  killSoon(why: string): void {
+    this.kill().catch((err: unknown) => this.log?.warn({ err, containerId: this.id, why }, 'kill failed'));
+  }
+
   async kill(): Promise<void> {
     this.killed = true;
     try {
@@ -352,10 +360,6 @@ export class SandboxContainer implements AsyncDisposable {
     if (this.removed) return;
     this.removed = true;
     await removeQuietly(this.container, true);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.remove();
   }
 }
 

@@ -9,6 +9,8 @@ import type { Challenge } from '../../challenges/repository.ts';
 import type { Flag, Step } from '../../report/schema.ts';
 import type { RawResult } from '../../report/score.ts';
 import { describeVerdict, type SandboxContainer } from '../../sandbox/index.ts';
+import type { Job } from '../job.ts';
+import type { TestOutcome } from './outcome.ts';
 import { TEST_STATUSES, type TestStatus } from '../../report/schema.ts';
 
 export const NONCE_PATH = '.assay/nonce';
@@ -106,4 +108,13 @@ async function changedHiddenFiles(box: SandboxContainer, hidden: HiddenTests): P
     if (m) seen.set(m[2]!, m[1]!);
   }
   return paths.filter((p) => seen.get(p) !== hidden.hashes.get(p));
+}
+
+/** The test step of a "tests" challenge, as a stage. */
+export async function nodeTestsStage(job: Job, candidate: SandboxContainer, hidden: HiddenTests): Promise<TestOutcome> {
+  await job.progress('testing');
+  const out = await job.report.timed('test', () => runNodeTests(candidate, job.challenge, hidden, job.signal));
+  job.report.step(out.test);
+  job.report.flag(...out.flags);
+  return { results: out.results, ...(out.notRunReason ? { notRunReason: out.notRunReason } : {}) };
 }

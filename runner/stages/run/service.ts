@@ -7,11 +7,15 @@
  * connections, bounded by the challenge's start timeout.
  */
 import { PlatformError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
 import type { Challenge } from '../../challenges/repository.ts';
 import type { Flag, Step } from '../../report/schema.ts';
 import type { RawResult } from '../../report/score.ts';
+import type { TestOutcome } from './outcome.ts';
 import { SandboxContainer, describeVerdict, type DockerClient, type ImageRef, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
+import type { Job } from '../job.ts';
 import { createTar } from '../pack/tar.ts';
+import type { RuntimePlan } from '../runtime.ts';
 import { parseHarnessOutput } from './harness-output.ts';
 
 const GRADER_LIMITS = { memoryMb: 256, cpus: 1, pids: 128, workspaceMb: 32 };
@@ -27,9 +31,10 @@ export async function startGrader(
   image: ImageRef,
   specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>,
   network: SandboxNetwork,
+  log?: Logger,
 ): Promise<SandboxContainer> {
   const suiteTar = await createTar(challenge.suiteFiles.map((f) => ({ type: 'file' as const, path: `suite/${f.path}`, content: f.content })));
-  return SandboxContainer.start(docker, { ...specBase, image: image.tag, role: 'grader', limits: GRADER_LIMITS, network }, suiteTar, { outputBytes: 16 * 1024 });
+  return SandboxContainer.start(docker, { ...specBase, image: image.tag, role: 'grader', limits: GRADER_LIMITS, network }, suiteTar, { outputBytes: 16 * 1024, log });
 }
 
 export interface ServiceStageInput {
@@ -38,7 +43,9 @@ export interface ServiceStageInput {
   challenge: Challenge;
   startArgv: string[];
   signal?: AbortSignal;
+  /** Called once the service accepts connections and the tests begin; must not throw. */
   onTesting?: () => void;
+  log: Logger;
 }
 
 export interface ServiceStageResult {
@@ -66,9 +73,11 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     if (recent.includes('ASSAY_READY')) ready = true;
   };
   // If the service dies before it ever listened, stop waiting for it.
-  void service.exited.then(async () => {
-    if (!ready) await grader.kill();
-  });
+  service.exited
+    .then(async () => {
+      if (!ready) await grader.kill();
+    })
+    .catch((err: unknown) => input.log.warn({ err, containerId: grader.id }, 'could not stop the grader after the service died'));
   const run = await grader.exec(
     [
       'node', '/opt/assay/grader/harness.mjs',
@@ -133,4 +142,25 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     notRunReason: finished ? undefined : 'not run: the test step ran out of time',
     flags,
   };
+}
+
+/**
+ * The start and test steps of a service challenge, as a stage: the grader is the one whose
+ * namespace the candidate joined, or a new one that joins the candidate's (after an install
+ * that needed the install bridge).
+ */
+export async function serviceStage(job: Job, plan: RuntimePlan, candidate: SandboxContainer, sharedGrader?: SandboxContainer): Promise<TestOutcome> {
+  await job.progress('starting');
+  const grader =
+    sharedGrader ?? (await job.report.timed('grader', () => job.containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'container', containerId: candidate.id }, job.log))));
+  job.report.useImage('grader', job.images.grader);
+  const out = await job.report.timed('startAndTest', () =>
+    runServiceStages({ candidate, grader, challenge: job.challenge, startArgv: plan.startArgv, signal: job.signal, onTesting: () => job.progressSoon('testing'), log: job.log }),
+  );
+  job.report.step(out.start);
+  job.report.step(out.test);
+  job.report.flag(...out.flags);
+  job.report.timing('start', out.start.durationMs);
+  job.report.timing('test', out.test.durationMs);
+  return { results: out.results, ...(out.notRunReason ? { notRunReason: out.notRunReason } : {}) };
 }

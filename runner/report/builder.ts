@@ -1,0 +1,125 @@
+/**
+ * Collects what the stages of one grading run learn (steps, flags, timings, images, memory peak)
+ * and turns it into the one Report of that run. Stages only add to it; scoring and the shape of
+ * the report live here, so a new stage never has to know how a report is assembled.
+ */
+import type { ChallengeManifest } from '../challenges/manifest.ts';
+import { RUNNER_VERSION } from '../version.ts';
+import { REPORT_SCHEMA_VERSION, type Flag, type Report, type ReportError, type Step } from './schema.ts';
+import { scoreResults, type RawResult } from './score.ts';
+
+export interface ReportIdentity {
+  submissionId: string;
+  attempt: number;
+  challengeId: string;
+  repoUrl: string;
+  ref: string;
+  workerId: string;
+}
+
+/** What the test step produced, ready to be scored. */
+export interface Outcome {
+  runtime: Report['runtime'];
+  results: RawResult[];
+  /** Why tests without a result did not run (shown as their message). */
+  notRunReason?: string;
+}
+
+export class ReportBuilder {
+  private readonly startedAt = new Date();
+  private readonly steps: Step[] = [];
+  private readonly flags: Flag[] = [];
+  private readonly timings: Record<string, number> = {};
+  private readonly images: Report['runner']['images'] = {};
+  private manifest?: ChallengeManifest;
+  private suiteHash = '';
+  private commit: string | null = null;
+  private memoryPeakMb?: number;
+
+  constructor(private readonly id: ReportIdentity) {}
+
+  /** Set once the challenge is loaded (a run whose challenge does not exist still gets a report). */
+  setChallenge(manifest: ChallengeManifest, suiteHash: string): void {
+    this.manifest = manifest;
+    this.suiteHash = suiteHash;
+  }
+
+  setCommit(commit: string): void {
+    this.commit = commit;
+  }
+
+  setMemoryPeak(mb: number | undefined): void {
+    if (mb !== undefined) this.memoryPeakMb = mb;
+  }
+
+  useImage(role: 'candidate' | 'grader', image: { tag: string; id: string }): void {
+    this.images[role] = image;
+  }
+
+  step(step: Step): void {
+    this.steps.push(step);
+  }
+
+  flag(...flags: Flag[]): void {
+    this.flags.push(...flags);
+  }
+
+  timing(name: string, ms: number): void {
+    this.timings[name] = ms;
+  }
+
+  /** Runs fn and records its wall-clock time under `name`, whether it succeeds or throws. */
+  async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.timing(name, Date.now() - t0);
+    }
+  }
+
+  /** The candidate's code was judged: points come from the manifest and the results only. */
+  completed(outcome: Outcome): Report {
+    const manifest = this.requireManifest();
+    const scored = scoreResults(manifest.tests, outcome.results, outcome.notRunReason);
+    this.flag(...scored.flags);
+    return { ...this.common(), status: 'completed', runtime: outcome.runtime, score: scored.score, categories: scored.categories, tests: scored.tests };
+  }
+
+  /** The run could not be judged (the submission as given, or the platform): no score. */
+  failed(error: ReportError): Report {
+    const maxPoints = this.manifest?.tests.reduce((s, t) => s + t.points, 0) ?? 0;
+    return { ...this.common(), status: 'failed', runtime: null, score: { points: 0, maxPoints, percent: 0 }, categories: [], tests: [], error };
+  }
+
+  private requireManifest(): ChallengeManifest {
+    if (!this.manifest) throw new Error('ReportBuilder.completed() before the challenge was set');
+    return this.manifest;
+  }
+
+  private common(): Omit<Report, 'status' | 'score' | 'categories' | 'tests' | 'runtime'> {
+    const limits = this.manifest?.limits;
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      submissionId: this.id.submissionId,
+      attempt: this.id.attempt,
+      challenge: { id: this.id.challengeId, version: this.manifest?.version ?? 'unknown', suiteHash: this.suiteHash },
+      repoUrl: this.id.repoUrl,
+      ref: this.id.ref,
+      commit: this.commit,
+      steps: [...this.steps],
+      flags: [...this.flags],
+      resources: {
+        oomKilled: this.flags.some((f) => f.code === 'resource_limit' && f.message.includes('memory')),
+        memoryLimitMb: limits?.memoryMb ?? 0,
+        cpus: limits?.cpus ?? 0,
+        pidsLimit: limits?.pids ?? 0,
+        ...(this.memoryPeakMb !== undefined ? { memoryPeakMb: this.memoryPeakMb } : {}),
+      },
+      timings: { ...this.timings, totalMs: Date.now() - this.startedAt.getTime() },
+      runner: { version: RUNNER_VERSION, workerId: this.id.workerId, images: { ...this.images } },
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+    };
+  }
+}

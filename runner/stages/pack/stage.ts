@@ -1,0 +1,47 @@
+/**
+ * Pack stage: decides how the submission runs (runtime, install and start commands) and packs
+ * the workspace the candidate's sandbox receives. Files a candidate may not ship are dropped
+ * here; the challenge's own files (hidden tests of a "tests" challenge) are added last.
+ */
+import type { Job } from '../job.ts';
+import { planRuntime, type RuntimePlan } from '../runtime.ts';
+import { prepareHiddenTests, type HiddenTests } from '../run/node-tests.ts';
+import { pack } from './pack.ts';
+
+/** Files candidates may not ship anywhere in the tree: they would reconfigure the install. */
+export const DROPPED_NAMES = ['.npmrc', '.yarnrc', '.yarnrc.yml'];
+
+export type Packed =
+  | { runnable: true; plan: RuntimePlan; tar: Buffer; hidden?: HiddenTests }
+  /** No entry point this challenge allows: nothing to run (the candidate's outcome, scored 0). */
+  | { runnable: false; reason: string };
+
+export async function packStage(job: Job, repoDir: string): Promise<Packed> {
+  const { manifest } = job.challenge;
+  const plan = await planRuntime(repoDir, manifest.runtimes, job.config.install.npmRegistry);
+  const hidden = manifest.kind === 'tests' ? prepareHiddenTests(job.challenge) : undefined;
+  const installs = 'runtime' in plan && plan.install.kind === 'run';
+  const t0 = Date.now();
+  const packed = await pack(
+    {
+      repoDir,
+      limits: job.config.pack,
+      // A committed node_modules would be replaced by the install anyway; dropping it keeps it out of the cache.
+      reservedPaths: ['.assay', manifest.suite.workspacePath, ...(installs ? ['node_modules'] : [])],
+      droppedNames: DROPPED_NAMES,
+      extraFiles: hidden?.files ?? [],
+    },
+    job.signal,
+  );
+  const durationMs = Date.now() - t0;
+  job.report.timing('pack', durationMs);
+  job.report.step({ name: 'pack', status: 'passed', durationMs, reason: `${packed.files} files, ${packed.bytes} bytes` });
+  if (packed.droppedCount > 0) {
+    job.report.flag({ code: 'files_dropped', message: `${packed.droppedCount} entries left out: ${packed.dropped.slice(0, 5).map((d) => `${d.path} (${d.reason})`).join(', ')}` });
+  }
+  if ('missing' in plan) {
+    job.report.step({ name: 'start', status: 'failed', durationMs: 0, reason: plan.missing });
+    return { runnable: false, reason: plan.missing };
+  }
+  return { runnable: true, plan, tar: packed.tar, ...(hidden ? { hidden } : {}) };
+}
