@@ -300,16 +300,26 @@ export class SandboxContainer {
 
   /** OOM kills in this container's memory cgroup since the last call (cgroup v1 or v2). */
   async newOomKills(): Promise<number> {
+    const total = await this.cgroupCounter(['/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control'], 'oom_kill');
+    const fresh = total - this.oomKillsSeen;
+    this.oomKillsSeen = total;
+    return fresh;
+  }
+
+  /** How often a fork or clone was refused because the pids limit was reached (cgroup v1 or v2). */
+  async pidsLimitHits(): Promise<number> {
+    return this.cgroupCounter(['/sys/fs/cgroup/pids.events', '/sys/fs/cgroup/pids/pids.events'], 'max');
+  }
+
+  /** Reads `<name> <count>` from the first cgroup file that exists; 0 when none can be read. */
+  private async cgroupCounter(files: string[], name: string): Promise<number> {
     try {
-      const { stream } = await this.startExec(['cat', '/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control']);
+      const { stream } = await this.startExec(['cat', ...files]);
       const capture = new StreamCapture(8192, 8192, 1 << 20, () => {});
       capture.attach(this.docker, stream);
       await streamEnded(stream);
-      const match = /^oom_kill (\d+)$/m.exec(capture.stdout.snapshot().text);
-      const total = match ? Number(match[1]) : 0;
-      const fresh = total - this.oomKillsSeen;
-      this.oomKillsSeen = total;
-      return fresh;
+      const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(capture.stdout.snapshot().text);
+      return match ? Number(match[1]) : 0;
     } catch {
       return 0;
     }
