@@ -282,7 +282,7 @@ async function dirSize(dir: string, stop?: AbortSignal): Promise<number> {
  * candidate chose (the URL, quoted by git, and the ref), so a repository named
  * "connection-refused" cannot pass itself off as a network failure.
  */
-function classifyGitFailure(err: unknown, secrets: readonly string[], url: URL): SubmissionError | PlatformError {
+export function classifyGitFailure(err: unknown, secrets: readonly string[], url: URL): SubmissionError | PlatformError {
   const raw = err instanceof Error ? err.message : String(err);
   const message = scrub(raw, secrets);
   const cause = new Error(message);
