@@ -24,6 +24,7 @@ export type SubmissionErrorCode = keyof typeof SUBMISSION_ERRORS;
 export const PLATFORM_ERRORS = {
   SANDBOX_UNAVAILABLE: 'the container engine is unavailable',
   FETCH_NETWORK: 'a network error interrupted the fetch',
+  REGISTRY_UNAVAILABLE: 'the package registry could not be reached or answered with an error',
   SUITE_BROKEN: "the challenge's suite could not run",
   CHALLENGE_INVALID: 'the challenge definition is invalid',
   INTERNAL: 'an internal error occurred',
