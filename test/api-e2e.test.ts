@@ -13,6 +13,7 @@ import { ChallengeRepository } from '../runner/challenges/repository.ts';
 import { createLogger } from '../runner/log.ts';
 import { verifySignature } from '../runner/webhooks/sign.ts';
 import { docker } from '../runner/devtools/env.ts';
+import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
@@ -67,16 +68,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe('API end to end', () => {
   it('grades the reference solution to 100%, shows the candidate only visible tests and delivers a signed webhook', async () => {
     const repo = await git.addRepo('reference-node.git', { dir: 'challenges/simple-api/reference/node' });
@@ -90,15 +81,14 @@ describe('API end to end', () => {
 
     // Follow it as the candidate would, through the API, until it is final.
     const stagesSeen = new Set<string>();
-    const final = await until(
-      'a final status',
+    const final = await eventually(
       async () => {
         const res = await request(app).get(`/v1/submissions/${id}`).set('Authorization', `Bearer ${accessToken}`);
         expect(res.status).toBe(200);
         stagesSeen.add(res.body.stage);
         return ['completed', 'failed', 'canceled'].includes(res.body.status) ? res.body : undefined;
       },
-      170_000,
+      { timeoutMs: 170_000, intervalMs: 250, message: 'a final status' },
     );
     expect(final, JSON.stringify(final)).toMatchObject({ status: 'completed', commit: repo.commit, score: { percent: 100 } });
     expect(stagesSeen.has('completed')).toBe(true);
@@ -118,7 +108,7 @@ describe('API end to end', () => {
     expect(cand.body.steps.every((s: Record<string, unknown>) => s.log === undefined)).toBe(true);
 
     // The webhook: one delivery, signed over the raw body, recorded on the submission.
-    const delivery = await until('a webhook delivery', async () => deliveries[0], 30_000);
+    const delivery = await eventually(() => deliveries[0], { timeoutMs: 30_000, message: 'a webhook delivery' });
     expect(delivery.headers['content-type']).toBe('application/json');
     expect(delivery.headers['assay-delivery']).toMatch(/^[0-9a-f-]{36}$/);
     const verified = verifySignature(SECRET, delivery.body, delivery.headers['assay-signature'] as string, 300);
@@ -126,13 +116,12 @@ describe('API end to end', () => {
     expect(verifySignature('some-other-secret-0123456', delivery.body, delivery.headers['assay-signature'] as string, 300).ok).toBe(false);
     const payload = JSON.parse(delivery.body);
     expect(payload).toMatchObject({ event: 'submission.finished', id, status: 'completed', challenge: 'simple-api', commit: repo.commit, score: { percent: 100 }, links: { self: `https://assay.example.test/v1/submissions/${id}` } });
-    const recorded = await until(
-      'the delivery on the record',
+    const recorded = await eventually(
       async () => {
         const res = await request(app).get(`/v1/submissions/${id}`).set('Authorization', `Bearer ${ADMIN}`);
         return res.body.webhookDeliveries?.length ? res.body.webhookDeliveries : undefined;
       },
-      10_000,
+      { timeoutMs: 10_000, message: 'the delivery on the record' },
     );
     expect(recorded[0]).toMatchObject({ attempt: 1, ok: true, status: 204 });
   });

@@ -9,17 +9,19 @@ import { mkdtemp, rm, writeFile, cp } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { QueueEvents } from 'bullmq';
 import { GenericContainer, Wait } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../runner/config.ts';
 import { ChallengeRepository } from '../runner/challenges/repository.ts';
 import { createLogger } from '../runner/log.ts';
-import { SubmissionQueue } from '../runner/queue/queue.ts';
+import { bullPrefix, SUBMISSIONS_QUEUE, SubmissionQueue } from '../runner/queue/queue.ts';
 import { countManaged, createDockerClient, LABEL_WORKER } from '../runner/sandbox/index.ts';
 import { createRedis } from '../runner/store/redis.ts';
 import { SubmissionStore, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { GradingWorker } from '../runner/worker/worker.ts';
 import { docker, images } from '../runner/devtools/env.ts';
+import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, testEnv } from '../runner/devtools/stack.ts';
@@ -48,16 +50,6 @@ afterEach(async () => {
 afterAll(async () => {
   await git?.close();
 });
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /**
  * An append-only Redis on a fixed host port: Docker re-allocates a random published port on
@@ -113,10 +105,13 @@ describe('faults', () => {
     const record = await stack.submit({ challenge: 'simple-api', repoUrl: slowRepo.url });
 
     // Kill it while the job is running and its containers exist.
-    await until('the job to be running in a container', 60_000, async () => {
-      const r = await stack.store.get(record.id);
-      return (r?.stage === 'starting' || r?.stage === 'testing') && (await containersOfWorker(deadId)) > 0;
-    });
+    await eventually(
+      async () => {
+        const r = await stack.store.get(record.id);
+        return (r?.stage === 'starting' || r?.stage === 'testing') && (await containersOfWorker(deadId)) > 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, message: 'the job to be running in a container' },
+    );
     doomed.kill('SIGKILL');
     await new Promise((r) => doomed.once('exit', r));
     const killedAt = Date.now();
@@ -130,9 +125,9 @@ describe('faults', () => {
     expect((await stack.store.getReport(record.id))?.runner.workerId).not.toBe(deadId);
 
     // The dead worker's heartbeat expires (15 s) and the janitor removes what it left.
-    await until('the dead worker\'s containers to be removed', 60_000, async () => (await containersOfWorker(deadId)) === 0);
+    await eventually(async () => (await containersOfWorker(deadId)) === 0, { timeoutMs: 60_000, intervalMs: 200, message: "the dead worker's containers to be removed" });
     // The rescuer removes its own containers right after storing the report.
-    await until('the rescuer to remove its containers', 30_000, async () => (await countManaged(docker, record.id)) === 0);
+    await eventually(async () => (await countManaged(docker, record.id)) === 0, { timeoutMs: 30_000, intervalMs: 200, message: 'the rescuer to remove its containers' });
     console.info(`SIGKILL fault: killed after ${killedAt - t0} ms, final ${recoveredAt - killedAt} ms later, swept ${Date.now() - killedAt} ms after the kill`);
   }, 240_000);
 
@@ -144,7 +139,7 @@ describe('faults', () => {
     await stack.startWorker();
     const records: SubmissionRecord[] = [];
     for (let i = 0; i < 6; i++) records.push(await stack.submit({ challenge: 'simple-api', repoUrl: i % 2 ? slowRepo.url : goodRepo.url }));
-    await until('a job to run', 60_000, async () => (await Promise.all(records.map((r) => stack.store.get(r.id)))).some((r) => r?.status === 'running'));
+    await eventually(async () => (await Promise.all(records.map((r) => stack.store.get(r.id)))).some((r) => r?.status === 'running'), { timeoutMs: 60_000, intervalMs: 200, message: 'a job to run' });
     const t0 = Date.now();
     await redis.container.restart();
     const finals = await Promise.all(records.map((r) => stack.waitForFinal(r.id, 180_000)));
@@ -190,9 +185,25 @@ describe('faults', () => {
     cleanups.push(closeBlind);
 
     const record = await stack.submit({ challenge: 'simple-api', repoUrl: goodRepo.url });
-    await until('the job to be delayed for the engine', 60_000, async () => (await stack.queue.grading.getJobState(record.id)) === 'delayed');
-    // Twice past the retry delay: still not final, never blamed on the candidate, no attempt used.
-    await new Promise((r) => setTimeout(r, 12_000)); // observing that nothing happens needs a span of time
+    // The queue's own event stream, read from its start: each time a worker takes the job
+    // ('active') and each time it hands it back for later ('delayed').
+    const events = new QueueEvents(SUBMISSIONS_QUEUE, { connection: bull, prefix: bullPrefix(config.redis.prefix), lastEventId: '0-0' });
+    cleanups.push(() => events.close());
+    const seen: string[] = [];
+    for (const name of ['active', 'delayed', 'failed', 'completed'] as const) {
+      events.on(name, ({ jobId }: { jobId: string }) => {
+        if (jobId === record.id) seen.push(name);
+      });
+    }
+    await events.waitUntilReady();
+    // Taken and handed back twice (the second time after the 10 s retry delay): the blind worker
+    // keeps releasing the job instead of failing it.
+    await eventually(() => seen.filter((e) => e === 'delayed').length >= 2, { timeoutMs: 60_000, intervalMs: 100, message: 'the job to be taken and delayed twice for the engine' });
+    expect(seen.filter((e) => e === 'active').length).toBeGreaterThanOrEqual(2);
+    expect(seen).not.toContain('failed');
+    expect(seen).not.toContain('completed');
+    // Still not final, never blamed on the candidate, no attempt used.
+    expect(await stack.queue.grading.getJobState(record.id)).toBe('delayed');
     const waiting = await stack.store.get(record.id);
     expect(['queued', 'running']).toContain(waiting?.status);
     expect(waiting?.error).toBeUndefined();

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchPolicy } from '../runner/config.ts';
 import { fetchRepository, type FetchInput } from '../runner/stages/fetch/index.ts';
+import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 
 const loopback: FetchPolicy = { allowHttp: true, allowPrivate: true, allowedHosts: [] };
@@ -61,6 +62,7 @@ function trickleRoute(prefix: string): void {
   server.route(prefix, (_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement', 'Cache-Control': 'no-cache' });
     res.write('0');
+    // The pause is the subject: a server this slow must be abandoned by the speed limit or the deadline.
     const timer = setInterval(() => res.write('0'), 1000);
     res.on('close', () => clearInterval(timer));
   });
@@ -190,7 +192,7 @@ describe('fetchRepository', () => {
     const controller = new AbortController();
     const reason = new Error('job canceled');
     const pending = fetchRepository(await input(`${server.url}${prefix}`, { lowSpeedBytesPerSecond: 0 }), controller.signal);
-    await waitFor(() => server.requests.some((r) => r.url.startsWith(prefix)));
+    await eventually(() => server.requests.some((r) => r.url.startsWith(prefix)), { timeoutMs: 5000, intervalMs: 20, message: `a request to ${prefix}` });
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
   });
@@ -314,11 +316,3 @@ describe('fetchRepository', () => {
     expect(result.commit).toBe(repo.commit);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

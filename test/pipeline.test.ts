@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
@@ -107,14 +108,17 @@ describe('simple-api through the queue', () => {
     const final = await stack.waitForFinal(record.id);
     expect(final.reportRuns).toEqual([1]);
     // The record is final before the job ends (containers are removed after the report is
-    // stored); wait for the queue to drain, then check nothing else was graded.
-    const deadline = Date.now() + 30_000;
-    let counts = await stack.queue.depth();
-    while ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      counts = await stack.queue.depth();
-    }
-    expect((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0)).toBe(0);
+    // stored); wait for the job to complete and the queue to drain, then check nothing else was graded.
+    await eventually(
+      async () => {
+        const state = await stack.queue.grading.getJobState(record.id);
+        const counts = await stack.queue.depth();
+        const pending = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
+        if (state !== 'completed' || pending > 0) throw new Error(`job ${state}, ${pending} jobs pending`);
+        return true;
+      },
+      { timeoutMs: 30_000, message: 'the job to complete and the queue to drain' },
+    );
     expect((await stack.store.get(record.id))!.reportRuns).toEqual([1]);
   });
 

@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, stopProcess } from '../scripts/lib/local-env.ts';
+import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
@@ -50,19 +51,19 @@ describe('several workers on one Redis', () => {
     }
     // Stop the first worker (gracefully) once a third of the work is done.
     const deadline = Date.now() + 240_000;
-    let stopped = false;
-    for (;;) {
-      const finals = (await Promise.all(records.map((r) => stack.store.get(r.id)))).filter((r) => r && ['completed', 'failed', 'canceled'].includes(r.status));
-      if (!stopped && finals.length >= 10) {
-        stopped = true;
-        await stopProcess(workers[0]!);
-        expect(workers[0]!.exitCode).toBe(0);
-      }
-      if (finals.length === records.length) break;
-      if (Date.now() > deadline) throw new Error(`only ${finals.length}/30 final`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(stopped).toBe(true);
+    const untilFinal = (n: number) =>
+      eventually(
+        async () => {
+          const final = (await Promise.all(records.map((r) => stack.store.get(r.id)))).filter((r) => r && ['completed', 'failed', 'canceled'].includes(r.status));
+          if (final.length < n) throw new Error(`${final.length}/${records.length} final`);
+          return true;
+        },
+        { timeoutMs: deadline - Date.now(), intervalMs: 200, message: `${n} submissions to be final` },
+      );
+    await untilFinal(10);
+    await stopProcess(workers[0]!);
+    expect(workers[0]!.exitCode).toBe(0);
+    await untilFinal(records.length);
     const byWorker = new Map<string, number>();
     for (const r of records) {
       const record = (await stack.store.get(r.id))!;
@@ -74,5 +75,5 @@ describe('several workers on one Redis', () => {
     }
     expect([...byWorker.keys()].sort()).toEqual([...ids].sort());
     expect([...byWorker.values()].reduce((a, b) => a + b, 0)).toBe(30);
-  });
+  }, 260_000);
 });
