@@ -18,7 +18,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,10 +26,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSummary } from '../runner/cli/summary.ts';
 import type { Report } from '../runner/report/schema.ts';
 import { countManaged, LABEL_JOB, LABEL_ROLE } from '../runner/sandbox/index.ts';
-import { pack } from '../runner/stages/pack/pack.ts';
-import { listTar } from '../runner/stages/pack/tar.ts';
 import { newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { docker, images } from '../runner/devtools/env.ts';
+import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 
@@ -73,11 +71,8 @@ interface Expected {
   suiteNotInReport?: boolean;
   summaryClean?: boolean;
   timeoutMs?: number;
-  /**
-   * A weakness this case demonstrates and docs/security.md documents: the case runs as
-   * `it.fails`, so the suite stays green while the weakness exists and turns red once it is fixed.
-   */
-  knownWeakness?: string;
+  /** The rule the score bounds enforce, in words: the message of the minPercent/maxPercent assertions. */
+  rule?: string;
 }
 
 interface Case {
@@ -215,6 +210,7 @@ async function submitCase(c: Case): Promise<void> {
     const prefix = `/trickle-${id}`;
     git.route(prefix, (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
+      // The pause is the attack: a byte every 2 s keeps the connection alive below the speed limit.
       const timer = setInterval(() => res.write('0'), 2000);
       res.on('close', () => clearInterval(timer));
     });
@@ -299,16 +295,18 @@ afterAll(async () => {
 });
 
 /**
- * The job's containers still on the engine, polled for a few seconds: a removal the engine
- * reports as already in progress (409) may finish just after the record turns final.
+ * Waits, for a few seconds, until none of the job's containers is left on the engine: a removal
+ * the engine reports as already in progress (409) may finish just after the record turns final.
  */
-async function containersLeft(jobId: string): Promise<string[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_JOB}=${jobId}`] } });
-    if (left.length === 0 || Date.now() > deadline) return left.map((c) => `${c.Labels[LABEL_ROLE]} ${c.State} ${c.Status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+async function expectNoContainersLeft(jobId: string): Promise<void> {
+  await eventually(
+    async () => {
+      const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_JOB}=${jobId}`] } });
+      if (left.length > 0) throw new Error(`left: ${left.map((c) => `${c.Labels[LABEL_ROLE]} ${c.State} ${c.Status}`).join(', ')}`);
+      return true;
+    },
+    { timeoutMs: 5000, intervalMs: 200, message: `no container of job ${jobId} left` },
+  );
 }
 
 /** Every text a report shows about why: error, step reasons, flags, test messages. */
@@ -321,9 +319,7 @@ function logs(report: Report): string {
 }
 
 describe.each([...new Set(cases.map((c) => c.family))])('attack family %s', (family) => {
-  const rows = (weak: boolean) => cases.filter((c) => c.family === family && Boolean(c.expected.knownWeakness) === weak).map((c) => [c.name, c] as const);
-  it.each(rows(false))('%s', (_name, c) => checkCase(c), 200_000);
-  if (rows(true).length > 0) it.fails.each(rows(true))('%s (known weakness: expected to break the rule)', (_name, c) => checkCase(c), 200_000);
+  it.each(cases.filter((c) => c.family === family).map((c) => [c.name, c] as const))('%s', (_name, c) => checkCase(c), 200_000);
 });
 
 async function checkCase(c: Case): Promise<void> {
@@ -350,8 +346,8 @@ async function checkCase(c: Case): Promise<void> {
     expect(r.timings.totalMs ?? 0).toBeLessThanOrEqual(e.timeoutMs ?? 150_000);
     if (e.errorCode) expect(r.error).toMatchObject({ code: e.errorCode, fault: e.fault ?? 'submission' });
     else expect(r.error).toBeUndefined();
-    if (e.minPercent !== undefined) expect(r.score.percent).toBeGreaterThanOrEqual(e.minPercent);
-    if (e.maxPercent !== undefined) expect(r.score.percent).toBeLessThanOrEqual(e.maxPercent);
+    if (e.minPercent !== undefined) expect(r.score.percent, e.rule ?? `scores at least ${e.minPercent}%`).toBeGreaterThanOrEqual(e.minPercent);
+    if (e.maxPercent !== undefined) expect(r.score.percent, e.rule ?? `scores at most ${e.maxPercent}%`).toBeLessThanOrEqual(e.maxPercent);
     if (e.stepFailed) expect(r.steps.find((s) => s.name === e.stepFailed)?.status, `step ${e.stepFailed}`).toBe('failed');
     if (e.stepPassed) expect(r.steps.find((s) => s.name === e.stepPassed)?.status, `step ${e.stepPassed}`).toBe('passed');
     if (e.reasonMatches) expect(reasons(r)).toMatch(new RegExp(e.reasonMatches));
@@ -371,7 +367,7 @@ async function checkCase(c: Case): Promise<void> {
     }
     expect(await readFile(canaryPath, 'utf8')).toBe(canary.file);
     expect(existsSync(sub.marker), `marker ${sub.marker} created on the host`).toBe(false);
-    expect(await containersLeft(sub.record.id)).toEqual([]);
+    await expectNoContainersLeft(sub.record.id);
     if (e.noGitRequests) expect(git.requests.filter((q) => q.url.includes(sub.repoName))).toEqual([]);
     if (e.targetNotRequested) expect(git.requests.filter((q) => q.url.startsWith(`/${sub.repoName}`))).toEqual([]);
   }
@@ -396,71 +392,6 @@ describe('pinned commits', () => {
   }, 200_000);
 });
 
-describe('pack on special files (no git involved)', () => {
-  it('drops FIFOs, sockets, escaping links and reserved paths without reading host content', async () => {
-    const base = await mkdtemp(path.join(os.tmpdir(), 'assay-pack-'));
-    const dir = path.join(base, 'repo');
-    await mkdir(path.join(dir, '.git'), { recursive: true });
-    await mkdir(path.join(dir, '.assay', 'tests'), { recursive: true });
-    await writeFile(path.join(dir, 'ok.txt'), 'kept\n');
-    await writeFile(path.join(dir, '.git', 'config'), '[core]\n');
-    await writeFile(path.join(dir, '.npmrc'), 'ignore-scripts=false\n');
-    await writeFile(path.join(dir, '.assay', 'tests', 'unit.test.mjs'), 'fake test\n');
-    await run('mkfifo', [path.join(dir, 'fifo')]);
-    const sock = net.createServer();
-    await new Promise<void>((resolve) => sock.listen(path.join(dir, 'socket'), resolve));
-    const links: Record<string, string> = {
-      passwd: '/etc/passwd',
-      canary: canaryPath,
-      environ: '/proc/self/environ',
-      'rel-escape': path.relative(dir, canaryPath),
-      'into-git': '.git/config',
-      inside: 'ok.txt',
-      loop: '.',
-      self: 'self',
-    };
-    for (const [name, target] of Object.entries(links)) await symlink(target, path.join(dir, name));
-    try {
-      const packed = await pack({
-        repoDir: dir,
-        limits: { maxFiles: 100, maxBytes: 1024 * 1024 },
-        reservedPaths: ['.assay', '.assay/tests'],
-        droppedNames: ['.npmrc'],
-        extraFiles: [{ path: '.assay/tests/unit.test.mjs', content: Buffer.from('real hidden test\n') }],
-      });
-      const dropped = Object.fromEntries(packed.dropped.map((d) => [d.path, d.reason]));
-      expect(dropped).toMatchObject({
-        fifo: expect.stringMatching(/special file/),
-        socket: expect.stringMatching(/special file/),
-        passwd: expect.stringMatching(/outside/),
-        canary: expect.stringMatching(/outside/),
-        environ: expect.stringMatching(/outside/),
-        'rel-escape': expect.stringMatching(/outside/),
-        'into-git': expect.stringMatching(/outside/),
-        '.npmrc': expect.stringMatching(/not allowed/),
-        '.assay': expect.stringMatching(/reserved/),
-      });
-      const entries = await listTar(packed.tar);
-      const byPath = new Map(entries.map((x) => [x.path, x]));
-      expect(byPath.get('ok.txt')?.type).toBe('file');
-      expect(byPath.get('inside')).toMatchObject({ type: 'symlink', target: 'ok.txt' });
-      expect(byPath.get('loop')).toMatchObject({ type: 'symlink', target: '.' });
-      expect(byPath.get('self')).toMatchObject({ type: 'symlink', target: 'self' });
-      expect([...byPath.keys()].filter((p) => p.startsWith('.git'))).toEqual([]);
-      for (const p of ['fifo', 'socket', 'passwd', 'canary', 'environ', 'rel-escape', 'into-git', '.npmrc']) expect(byPath.has(p), p).toBe(false);
-      // Only the challenge's copy of the reserved file is in the archive.
-      expect(entries.filter((x) => x.path === '.assay/tests/unit.test.mjs')).toHaveLength(1);
-      expect(packed.tar.includes('real hidden test')).toBe(true);
-      expect(packed.tar.includes('fake test')).toBe(false);
-      expect(packed.tar.includes(canary.file)).toBe(false);
-      expect(packed.tar.includes(readFileSync('/etc/passwd').subarray(0, 64))).toBe(false);
-    } finally {
-      await new Promise((resolve) => sock.close(resolve));
-      await rm(base, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('against the queue', () => {
   async function createRecord(stack: Stack, repoUrl: string): Promise<SubmissionRecord> {
     const record = newSubmissionRecord({ challenge: 'simple-api', repoUrl, accessToken: randomUUID() });
@@ -469,13 +400,14 @@ describe('against the queue', () => {
   }
 
   async function waitForJobState(stack: Stack, jobId: string, states: string[], timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const state = await stack.queue.grading.getJobState(jobId);
-      if (states.includes(state)) return state;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    return eventually(
+      async () => {
+        const state = await stack.queue.grading.getJobState(jobId);
+        if (!states.includes(state)) throw new Error(`job ${jobId} is ${state}`);
+        return state;
+      },
+      { timeoutMs, message: `job ${jobId} to be ${states.join(' or ')}` },
+    );
   }
 
   it('rejects forged job data: extra fields, a wrong id/data pairing, unknown or malformed ids', async () => {
@@ -529,6 +461,6 @@ describe('after the hostile batch', () => {
     const final = await stack.waitForFinal(record.id);
     expect(final.status).toBe('completed');
     expect(final.score?.percent).toBe(100);
-    expect(await containersLeft(record.id)).toEqual([]);
+    await expectNoContainersLeft(record.id);
   }, 200_000);
 });
