@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PlatformError } from '../runner/errors.ts';
-import { cancelChannel, gradeJobId } from '../runner/queue/queue.ts';
+import { cancelChannel } from '../runner/queue/queue.ts';
 import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../runner/net/url-policy.ts';
-import { FINAL_STATUSES, newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
+import { FINAL_STATUSES, newSubmissionRecord, type SubmissionRecord, type TransitionResult } from '../runner/store/submissions.ts';
 import { CallbackUrlError, checkCallbackUrl } from '../runner/webhooks/deliver.ts';
 import type { AppContext } from './context.ts';
 import { ApiError } from './errors.ts';
@@ -76,13 +76,21 @@ export async function createSubmission(ctx: AppContext, input: CreateInput): Pro
   try {
     await queue.enqueueGrade(record.id, 1);
   } catch (err) {
-    ctx.log.error({ err, submissionId: record.id }, 'could not enqueue a new submission');
-    await store.update(record.id, (r) => ({ ...r, status: 'failed', stage: 'failed', finishedAt: new Date().toISOString(), error: { code: 'INTERNAL', message: 'Assay could not queue this submission; it is not the candidate\'s fault', fault: 'platform' } }));
+    await failUnqueued(ctx, record.id, err);
     throw new ApiError('UNAVAILABLE', 'the queue is unavailable; try again', undefined, { 'Retry-After': '10' });
   }
   ctx.metrics.submissionsCreated.inc({ challenge: record.challenge });
   ctx.log.info({ submissionId: record.id, challenge: record.challenge, submittedBy: input.submittedBy }, 'submission created');
   return { record, created: true, accessToken };
+}
+
+/** A run that could not be queued ends as a platform failure (never the candidate's fault), so it does not stay queued for ever. */
+async function failUnqueued(ctx: AppContext, id: string, err: unknown): Promise<void> {
+  ctx.log.error({ err, submissionId: id }, 'could not enqueue a grading run');
+  const failed = await ctx.store.lifecycle
+    .fail(id, { code: 'INTERNAL', message: "Assay could not queue this submission; it is not the candidate's fault", fault: 'platform' })
+    .catch((failErr: unknown) => ctx.log.error({ err: failErr, submissionId: id }, 'could not mark the unqueued run failed'));
+  if (failed && !failed.ok) ctx.log.warn({ submissionId: id, refused: failed.reason }, 'the unqueued run was not marked failed');
 }
 
 function sameRequestOr409(existing: SubmissionRecord, body: CreateSubmissionBody): SubmissionRecord {
@@ -110,36 +118,15 @@ async function checkCallback(raw: string, allowPrivate: boolean): Promise<void> 
  */
 export async function rerunSubmission(ctx: AppContext, id: string, ref?: string): Promise<SubmissionRecord> {
   if (ref !== undefined) validateRef(ref);
-  let state = 'missing' as 'missing' | 'unfinished' | 'ok'; // set inside the update callback
-  const at = new Date().toISOString();
-  const updated = await ctx.store.update(id, (r) => {
-    if (!FINAL_STATUSES.includes(r.status)) {
-      state = 'unfinished';
-      return undefined;
-    }
-    state = 'ok';
-    r.runs += 1;
-    r.status = 'queued';
-    r.stage = 'queued';
-    r.stages.push({ stage: 'queued', at });
-    delete r.startedAt;
-    delete r.finishedAt;
-    delete r.score;
-    delete r.error;
-    delete r.durationMs;
-    if (ref !== undefined) {
-      r.ref = ref;
-      delete r.pinnedCommit;
-      delete r.commit;
-    }
-    return r;
-  });
-  if (!updated || state === 'missing') throw new ApiError('NOT_FOUND', 'no such submission');
-  if (state === 'unfinished') throw new ApiError('NOT_FINAL', 'the submission is still queued or running; cancel it first or wait');
-  await ctx.store.trackCandidate(updated);
-  await ctx.queue.enqueueGrade(id, updated.runs);
-  ctx.log.info({ submissionId: id, run: updated.runs, ref }, 'rerun queued');
-  return updated;
+  const rerun = orRefusal(await ctx.store.lifecycle.rerun(id, { ref }));
+  try {
+    await ctx.queue.enqueueGrade(id, rerun.runs);
+  } catch (err) {
+    await failUnqueued(ctx, id, err);
+    throw new ApiError('UNAVAILABLE', 'the queue is unavailable; try again', undefined, { 'Retry-After': '10' });
+  }
+  ctx.log.info({ submissionId: id, run: rerun.runs, ref }, 'rerun queued');
+  return rerun;
 }
 
 /**
@@ -151,19 +138,28 @@ export async function cancelSubmission(ctx: AppContext, id: string): Promise<'ca
   const record = await ctx.store.get(id);
   if (!record) throw new ApiError('NOT_FOUND', 'no such submission');
   if (FINAL_STATUSES.includes(record.status)) throw new ApiError('ALREADY_FINAL', `the submission is already ${record.status}`);
-  const job = await ctx.queue.grading.getJob(gradeJobId(id, record.runs));
-  const state = job ? await job.getState() : 'unknown';
-  const removed = state === 'unknown' || state === 'completed' || state === 'failed' || (await ctx.queue.removeWaiting(id, record.runs));
-  if (!removed) {
+  if ((await ctx.queue.removeIfNotStarted(id, record.runs)) === 'running') {
     await ctx.redis.publish(cancelChannel(ctx.config.redis.prefix), id);
     ctx.log.info({ submissionId: id }, 'cancel requested for a running job');
     return 'canceling';
   }
-  const now = new Date().toISOString();
-  await ctx.store.update(id, (r) => {
-    if (FINAL_STATUSES.includes(r.status)) return undefined;
-    return { ...r, status: 'canceled', stage: 'failed', stages: [...r.stages, { stage: 'failed', at: now }], finishedAt: now, error: { code: 'CANCELED', message: 'the submission was canceled', fault: 'platform' } };
-  });
+  // No worker holds it (removed from the queue, or its job is over): cancel it here, unless its report got there first.
+  orRefusal(await ctx.store.lifecycle.cancel(id));
   ctx.log.info({ submissionId: id }, 'canceled before it started');
   return 'canceled';
+}
+
+/** The record a transition wrote, or the API error for its refusal. */
+function orRefusal(result: TransitionResult): SubmissionRecord {
+  if (result.ok) return result.record;
+  switch (result.reason) {
+    case 'missing':
+      throw new ApiError('NOT_FOUND', 'no such submission');
+    case 'final':
+      throw new ApiError('ALREADY_FINAL', `the submission is already ${result.record.status}`);
+    case 'not_final':
+      throw new ApiError('NOT_FINAL', 'the submission is still queued or running; cancel it first or wait');
+    case 'stale_run':
+      throw new Error(`submission ${result.record.id}: a refusal the API's transitions cannot cause (${result.reason})`);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * Stored submissions with reports for API and UI tests and the screenshot script: written with
- * the real store (create + saveReport + update, as the worker does), with hostile candidate text
+ * the real store (create + saveReport + lifecycle.complete, as the worker does), with hostile candidate text
  * (a <script> tag and ANSI escapes) in a test message and a step log.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -75,24 +75,14 @@ export async function seedSubmission(store: SubmissionStore, opts: SeedOptions =
   await store.create(record);
   const status = opts.status ?? 'completed';
   if (status === 'running') {
-    const r = await store.setStage(id, 'testing');
-    return { record: r!, token };
+    const r = await store.lifecycle.progress(id, 'testing');
+    if (!r.ok) throw new Error(`seed: could not start ${id}: ${r.reason}`);
+    return { record: r.record, token };
   }
   if (status === 'queued') return { record, token };
   const report = fixtureReport(id, opts);
   await store.saveReport(id, 1, report);
-  const final = await store.update(id, (r) => ({
-    ...r,
-    status: 'completed',
-    stage: 'completed',
-    stages: [...r.stages, { stage: 'completed', at: report.finishedAt }],
-    startedAt: report.startedAt,
-    finishedAt: report.finishedAt,
-    score: report.score,
-    commit: report.commit!,
-    pinnedCommit: report.commit!,
-    durationMs: report.timings.totalMs,
-    reportRuns: [1],
-  }));
-  return { record: final!, token, report };
+  const final = await store.lifecycle.complete(id, 1, report);
+  if (!final.ok) throw new Error(`seed: could not complete ${id}: ${final.reason}`);
+  return { record: final.record, token, report };
 }

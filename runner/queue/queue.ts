@@ -3,6 +3,9 @@
  * number of hosts take jobs from the same queues. Job data carries only ids; everything else
  * (challenge, repository, limits, images) comes from the stored record, the challenge and the
  * server's configuration, so forged job data cannot choose how a job runs.
+ *
+ * Only runner/queue/ imports BullMQ: producers use SubmissionQueue, consumers QueueConsumer
+ * (consumer.ts).
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
@@ -39,7 +42,11 @@ export interface QueueOptions {
   attempts: number;
 }
 
+/** Where a grading job is, as far as cancelling it goes (see SubmissionQueue.removeIfNotStarted). */
+export type GradeJobPlace = 'removed' | 'running' | 'gone';
+
 export class SubmissionQueue {
+  /** BullMQ's queue objects, for tests and operations; Assay's own code uses the methods. */
   readonly grading: Queue<GradeJob>;
   readonly webhooks: Queue<WebhookJob>;
 
@@ -66,17 +73,23 @@ export class SubmissionQueue {
     await this.webhooks.add('deliver', { submissionId }, { attempts: 6, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } });
   }
 
-  /** Removes a job that has not started; false when it is already running or gone. */
-  async removeWaiting(submissionId: string, run: number): Promise<boolean> {
+  /**
+   * Removes a run's grading job if no worker has taken it yet. `removed`: it was waiting or
+   * delayed and is gone, so nobody will grade it; `running`: a worker holds it (cancel it
+   * through the cancel channel); `gone`: there is no such job or it already ended.
+   */
+  async removeIfNotStarted(submissionId: string, run: number): Promise<GradeJobPlace> {
     const job = await this.grading.getJob(gradeJobId(submissionId, run));
-    if (!job) return false;
+    if (!job) return 'gone';
     const state = await job.getState();
-    if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
+    if (state === 'completed' || state === 'failed' || state === 'unknown') return 'gone';
+    if (state === 'active') return 'running';
     try {
-      await job.remove();
-      return true;
+      await job.remove(); // refused while a worker holds the job's lock
+      return 'removed';
     } catch {
-      return false; // it was picked up in the meantime
+      const now = await this.grading.getJobState(job.id!);
+      return now === 'unknown' || now === 'completed' || now === 'failed' ? 'gone' : 'running';
     }
   }
 

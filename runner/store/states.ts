@@ -11,3 +11,15 @@ export const FINAL_STATUSES: readonly SubmissionStatus[] = ['completed', 'failed
 /** Progress stages recorded on the submission while it runs, in order. */
 export const STAGES = ['queued', 'fetching', 'packing', 'installing', 'starting', 'testing', 'scoring', 'completed', 'failed'] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** The stages a running submission moves through (the others are set by final transitions). */
+export const RUNNING_STAGES = ['fetching', 'packing', 'installing', 'starting', 'testing', 'scoring'] as const satisfies readonly Stage[];
+export type RunningStage = (typeof RUNNING_STAGES)[number];
+
+export function isFinalStatus(status: SubmissionStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+export function isRunningStage(stage: Stage): stage is RunningStage {
+  return (RUNNING_STAGES as readonly Stage[]).includes(stage);
+}

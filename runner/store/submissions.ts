@@ -1,70 +1,32 @@
 /**
  * Durable submission records and reports in Redis (append-only persistence survives restarts).
- * This module owns every Redis key of Assay except BullMQ's own, all under the configured prefix:
- *   <p>:sub:<id>                JSON SubmissionRecord
- *   <p>:sub:<id>:report:<run>   JSON Report of one run (written once: SET NX)
- *   <p>:idx:created             ZSET id -> createdAt (all submissions)
- *   <p>:idx:c:<challenge>:created / :score   ZSETs for the per-challenge lists
- *   <p>:idem:<sha256(key)>      Idempotency-Key -> id
- *   <p>:cand:<sha256(who)>      SET of the candidate's unfinished submissions
- *   <p>:worker:<id>             worker heartbeat (expires)
- *   <p>:rl:<bucket>             rate-limit counters
+ * The keys are listed in keys.ts. Records are created here and change state only through
+ * `lifecycle` (lifecycle.ts); every other write to a record goes through the same atomic swap.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import type { Redis } from './redis.ts';
 import type { Report } from '../report/schema.ts';
-import { FINAL_STATUSES, STAGES, SUBMISSION_STATUSES, type Stage, type SubmissionStatus } from './states.ts';
+import { StoreKeys } from './keys.ts';
+import { SubmissionLifecycle } from './lifecycle.ts';
+import { parseRecord, type SubmissionRecord, type WebhookDelivery } from './record.ts';
+import type { Redis } from './redis.ts';
+import type { SubmissionStatus } from './states.ts';
+import { RecordSwap } from './swap.ts';
 
+export {
+  CandidateSchema,
+  hashSecret,
+  newSubmissionRecord,
+  SubmissionRecordSchema,
+  WebhookDeliverySchema,
+  type Candidate,
+  type NewSubmission,
+  type SubmissionRecord,
+  type WebhookDelivery,
+} from './record.ts';
 export { FINAL_STATUSES, SUBMISSION_STATUSES, type SubmissionStatus } from './states.ts';
+export type { Refusal, TransitionResult } from './lifecycle.ts';
 
-
-export const CandidateSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  email: z.string().trim().email().max(320).optional(),
-  externalId: z.string().trim().min(1).max(200).optional(),
-});
-export type Candidate = z.infer<typeof CandidateSchema>;
-
-export const WebhookDeliverySchema = z.object({
-  attempt: z.number().int(),
-  at: z.string(),
-  ok: z.boolean(),
-  status: z.number().int().optional(),
-  error: z.string().optional(),
-  durationMs: z.number(),
-});
-export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
-
-export const SubmissionRecordSchema = z.object({
-  id: z.string(),
-  challenge: z.string(),
-  repoUrl: z.string(),
-  ref: z.string().nullable(),
-  candidate: CandidateSchema.optional(),
-  callbackUrl: z.string().optional(),
-  /** sha256 of the candidate's access token; the token itself is never stored. */
-  accessTokenHash: z.string(),
-  status: z.enum(SUBMISSION_STATUSES),
-  stage: z.enum(STAGES),
-  stages: z.array(z.object({ stage: z.enum(STAGES), at: z.string() })),
-  createdAt: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  commit: z.string().optional(),
-  /** Commit pinned for reruns ("same commit unless told otherwise"). */
-  pinnedCommit: z.string().optional(),
-  score: z.object({ points: z.number(), maxPoints: z.number(), percent: z.number() }).optional(),
-  error: z.object({ code: z.string(), message: z.string(), fault: z.enum(['submission', 'platform']) }).optional(),
-  /** Number of grading runs requested (1 + reruns). */
-  runs: z.number().int(),
-  /** Runs that produced a report. */
-  reportRuns: z.array(z.number().int()),
-  durationMs: z.number().optional(),
-  webhookDeliveries: z.array(WebhookDeliverySchema).default([]),
-  submittedBy: z.string().optional(),
-});
-export type SubmissionRecord = z.infer<typeof SubmissionRecordSchema>;
+/** Deliveries kept on a record (the newest). */
+const MAX_RECORDED_DELIVERIES = 50;
 
 export interface ListQuery {
   challenge?: string;
@@ -76,57 +38,21 @@ export interface ListQuery {
   cursor?: string;
 }
 
-/** What a new submission starts from; everything else is set as it is graded. */
-export interface NewSubmission {
-  challenge: string;
-  repoUrl: string;
-  ref?: string | null;
-  candidate?: Candidate;
-  callbackUrl?: string;
-  /** Only its sha256 is kept. */
-  accessToken: string;
-  submittedBy?: string;
-}
-
-/** A queued submission record (the one place that knows a fresh record's shape). */
-export function newSubmissionRecord(input: NewSubmission, id: string = randomUUID()): SubmissionRecord {
-  const now = new Date().toISOString();
-  return {
-    id,
-    challenge: input.challenge,
-    repoUrl: input.repoUrl,
-    ref: input.ref ?? null,
-    ...(input.candidate ? { candidate: input.candidate } : {}),
-    ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
-    accessTokenHash: hashSecret(input.accessToken),
-    status: 'queued',
-    stage: 'queued',
-    stages: [{ stage: 'queued', at: now }],
-    createdAt: now,
-    runs: 1,
-    reportRuns: [],
-    webhookDeliveries: [],
-    ...(input.submittedBy ? { submittedBy: input.submittedBy } : {}),
-  };
-}
-
-export function hashSecret(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
-
 export class SubmissionStore {
-  /** WATCH is per connection: updates from this process go one at a time. */
-  private updates: Promise<unknown> = Promise.resolve();
+  /** The only way a record changes state (see lifecycle.ts for the table of moves). */
+  readonly lifecycle: SubmissionLifecycle;
+  private readonly keys: StoreKeys;
+  private readonly records: RecordSwap;
 
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
-
-  private key(...parts: string[]): string {
-    return [this.prefix, ...parts].join(':');
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = new StoreKeys(prefix);
+    this.records = new RecordSwap(redis, this.keys);
+    this.lifecycle = new SubmissionLifecycle(this.records);
   }
 
   async create(record: SubmissionRecord, idempotencyKey?: string): Promise<{ record: SubmissionRecord; created: boolean }> {
     if (idempotencyKey) {
-      const idemKey = this.key('idem', hashSecret(idempotencyKey));
+      const idemKey = this.keys.idempotency(idempotencyKey);
       const claimed = await this.redis.set(idemKey, record.id, 'EX', 86_400, 'NX');
       if (claimed !== 'OK') {
         const existingId = await this.redis.get(idemKey);
@@ -137,101 +63,63 @@ export class SubmissionStore {
     const created = Date.parse(record.createdAt);
     await this.redis
       .multi()
-      .set(this.key('sub', record.id), JSON.stringify(record))
-      .zadd(this.key('idx', 'created'), created, record.id)
-      .zadd(this.key('idx', 'c', record.challenge, 'created'), created, record.id)
+      .set(this.keys.record(record.id), JSON.stringify(record))
+      .zadd(this.keys.created(), created, record.id)
+      .zadd(this.keys.challengeCreated(record.challenge), created, record.id)
       .exec();
     return { record, created: true };
   }
 
   /** The submission an Idempotency-Key created, if any (the key is stored hashed, for a day). */
   async getByIdempotencyKey(idempotencyKey: string): Promise<SubmissionRecord | undefined> {
-    const id = await this.redis.get(this.key('idem', hashSecret(idempotencyKey)));
+    const id = await this.redis.get(this.keys.idempotency(idempotencyKey));
     return id ? this.get(id) : undefined;
   }
 
   async get(id: string): Promise<SubmissionRecord | undefined> {
     if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return undefined;
-    const raw = await this.redis.get(this.key('sub', id));
-    return raw ? SubmissionRecordSchema.parse(JSON.parse(raw)) : undefined;
+    const raw = await this.redis.get(this.keys.record(id));
+    return raw ? parseRecord(raw) : undefined;
   }
 
   /**
-   * Read-modify-write under WATCH, retried on conflict, so a worker's progress and an admin's
-   * cancel never overwrite each other.
+   * Appends a webhook delivery attempt to the record (the newest MAX_RECORDED_DELIVERIES are
+   * kept), atomically, whatever state the record is in. False when there is no such record.
    */
-  update(id: string, change: (r: SubmissionRecord) => SubmissionRecord | undefined): Promise<SubmissionRecord | undefined> {
-    const next = this.updates.then(() => this.updateNow(id, change));
-    this.updates = next.catch(() => undefined);
-    return next;
-  }
-
-  private async updateNow(id: string, change: (r: SubmissionRecord) => SubmissionRecord | undefined): Promise<SubmissionRecord | undefined> {
-    const key = this.key('sub', id);
-    for (let i = 0; i < 20; i++) {
-      await this.redis.watch(key);
-      const raw = await this.redis.get(key);
-      if (!raw) {
-        await this.redis.unwatch();
-        return undefined;
-      }
-      const current = SubmissionRecordSchema.parse(JSON.parse(raw));
-      const next = change(structuredClone(current));
-      if (!next) {
-        await this.redis.unwatch();
-        return current;
-      }
-      const multi = this.redis.multi().set(key, JSON.stringify(next));
-      if (next.score && next.status === 'completed') multi.zadd(this.key('idx', 'c', next.challenge, 'score'), next.score.percent, id);
-      if (FINAL_STATUSES.includes(next.status) && !FINAL_STATUSES.includes(current.status)) multi.srem(this.candidateKey(next), id);
-      const ok = await multi.exec();
-      if (ok) return next;
-    }
-    throw new Error(`could not update submission ${id}: too much contention`);
-  }
-
-  async setStage(id: string, stage: Stage): Promise<SubmissionRecord | undefined> {
-    const at = new Date().toISOString();
-    return this.update(id, (r) => {
-      if (FINAL_STATUSES.includes(r.status)) return undefined;
-      r.stage = stage;
-      r.stages.push({ stage, at });
-      if (stage !== 'queued' && r.status === 'queued') {
-        r.status = 'running';
-        r.startedAt ??= at;
-      }
-      return r;
-    });
+  async recordWebhookDelivery(id: string, delivery: WebhookDelivery): Promise<boolean> {
+    const result = await this.records.change(id, (r) => ({ next: { ...r, webhookDeliveries: [...r.webhookDeliveries, delivery].slice(-MAX_RECORDED_DELIVERIES) }, value: true }));
+    return result.found;
   }
 
   /** Stores a run's report once; returns false when that run already has one (a retried job). */
   async saveReport(id: string, run: number, report: Report): Promise<boolean> {
-    const ok = await this.redis.set(this.key('sub', id, 'report', String(run)), JSON.stringify(report), 'NX');
+    const ok = await this.redis.set(this.keys.report(id, run), JSON.stringify(report), 'NX');
     return ok === 'OK';
   }
 
+  /** A run's report (by default the newest run that has one). */
   async getReport(id: string, run?: number): Promise<Report | undefined> {
     const record = await this.get(id);
     const which = run ?? record?.reportRuns.at(-1);
     if (!record || which === undefined) return undefined;
-    const raw = await this.redis.get(this.key('sub', id, 'report', String(which)));
+    const raw = await this.redis.get(this.keys.report(id, which));
     return raw ? (JSON.parse(raw) as Report) : undefined;
   }
 
   async list(q: ListQuery): Promise<{ items: SubmissionRecord[]; nextCursor?: string }> {
-    const index = q.challenge ? this.key('idx', 'c', q.challenge, q.sort === 'score' ? 'score' : 'created') : this.key('idx', 'created');
+    const index = q.challenge ? (q.sort === 'score' ? this.keys.challengeScore(q.challenge) : this.keys.challengeCreated(q.challenge)) : this.keys.created();
     let offset = q.cursor ? Number.parseInt(q.cursor, 10) || 0 : 0;
     const items: SubmissionRecord[] = [];
     // Status is filtered while paging; pages of the index are read until the page is full.
     while (items.length < q.limit) {
       const ids = q.order === 'desc' ? await this.redis.zrevrange(index, offset, offset + 99) : await this.redis.zrange(index, offset, offset + 99);
       if (ids.length === 0) return { items };
-      const raws = await this.redis.mget(ids.map((id) => this.key('sub', id)));
+      const raws = await this.redis.mget(ids.map((id) => this.keys.record(id)));
       for (let i = 0; i < ids.length; i++) {
         offset++;
         const raw = raws[i];
         if (!raw) continue;
-        const r = SubmissionRecordSchema.parse(JSON.parse(raw));
+        const r = parseRecord(raw);
         if (q.status && r.status !== q.status) continue;
         items.push(r);
         if (items.length === q.limit) break;
@@ -240,42 +128,37 @@ export class SubmissionStore {
     return { items, nextCursor: String(offset) };
   }
 
-  private candidateKey(r: Pick<SubmissionRecord, 'candidate' | 'repoUrl'>): string {
-    const who = r.candidate?.email ?? r.candidate?.externalId ?? r.repoUrl;
-    return this.key('cand', hashSecret(who.toLowerCase()));
-  }
-
-  /** Registers an unfinished submission for its candidate; returns how many they now have. */
+  /**
+   * Registers a submission about to be created as unfinished for its candidate; returns how many
+   * they now have. (Once the record exists, the lifecycle keeps this set.)
+   */
   async trackCandidate(r: SubmissionRecord): Promise<number> {
-    const key = this.candidateKey(r);
+    const key = this.keys.candidate(r);
     await this.redis.sadd(key, r.id);
     return this.redis.scard(key);
   }
 
-  async activeForCandidate(r: Pick<SubmissionRecord, 'candidate' | 'repoUrl'>): Promise<number> {
-    return this.redis.scard(this.candidateKey(r));
-  }
-
+  /** Undoes trackCandidate for a submission that was not created after all. */
   async untrackCandidate(r: SubmissionRecord): Promise<void> {
-    await this.redis.srem(this.candidateKey(r), r.id);
+    await this.redis.srem(this.keys.candidate(r), r.id);
   }
 
   /** Fixed-window counter; returns the count in the current window. */
   async hit(bucket: string, windowSeconds: number): Promise<number> {
-    const key = this.key('rl', bucket, String(Math.floor(Date.now() / 1000 / windowSeconds)));
+    const key = this.keys.rateLimit(bucket, Math.floor(Date.now() / 1000 / windowSeconds));
     const [[, count]] = (await this.redis.multi().incr(key).expire(key, windowSeconds * 2).exec()) as [[null, number], [null, number]];
     return count;
   }
 
   async heartbeat(workerId: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.key('worker', workerId), String(Date.now()), 'PX', ttlMs);
+    await this.redis.set(this.keys.worker(workerId), String(Date.now()), 'PX', ttlMs);
   }
 
   async isWorkerAlive(workerId: string): Promise<boolean> {
-    return (await this.redis.exists(this.key('worker', workerId))) === 1;
+    return (await this.redis.exists(this.keys.worker(workerId))) === 1;
   }
 
   async removeWorker(workerId: string): Promise<void> {
-    await this.redis.del(this.key('worker', workerId));
+    await this.redis.del(this.keys.worker(workerId));
   }
 }

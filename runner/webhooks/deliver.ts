@@ -7,17 +7,18 @@
  * changed since the submission was accepted), connects to exactly the address that was checked
  * (no second lookup, so DNS rebinding cannot move it), POSTs a signed JSON summary, never follows
  * a redirect (a 3xx is a failure), drains at most a few KB of the response and gives up after 10 s.
- * Every attempt is recorded on the submission (`webhookDeliveries`); a failed attempt throws so
- * BullMQ retries it. Problems no retry can fix (no secret, URL not allowed) fail at once.
+ * Every attempt is recorded on the submission (`webhookDeliveries`, SubmissionStore.recordWebhookDelivery);
+ * a failed attempt is retried by the queue. Problems no retry can fix (no secret, URL not allowed)
+ * are rejected at once.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config, FetchPolicy } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { bullPrefix, WEBHOOKS_QUEUE, WebhookJobSchema, type WebhookJob } from '../queue/queue.ts';
+import { QueueConsumer, type ConsumedJob, type JobOutcome } from '../queue/consumer.ts';
+import { WEBHOOKS_QUEUE, WebhookJobSchema, type WebhookJob } from '../queue/queue.ts';
 import { isPrivateAddress, resolveAllowedAddress } from '../net/url-policy.ts';
 import type { Redis } from '../store/redis.ts';
 import type { SubmissionRecord, SubmissionStore, WebhookDelivery } from '../store/submissions.ts';
@@ -35,8 +36,6 @@ export interface WebhookWorkerDeps {
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Response bytes read (and ignored) before the connection is dropped. */
 const MAX_RESPONSE_BYTES = 16 * 1024;
-/** Deliveries kept on a record (the newest). */
-const MAX_RECORDED_DELIVERIES = 50;
 
 export class CallbackUrlError extends Error {
   override name = 'CallbackUrlError';
@@ -116,36 +115,28 @@ export function webhookPayload(record: SubmissionRecord, baseUrl: string) {
 
 export function startWebhookWorker(deps: WebhookWorkerDeps): { close(): Promise<void> } {
   const log = deps.log.child({ component: 'webhooks' });
-  const worker = new Worker<WebhookJob>(WEBHOOKS_QUEUE, (job) => processDelivery(deps, job, log), {
-    connection: deps.connection,
-    prefix: bullPrefix(deps.config.redis.prefix),
-    concurrency: 4,
-  });
-  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, submissionId: job?.data.submissionId, attempt: job?.attemptsMade, err: err.message }, 'webhook attempt failed'));
-  worker.on('error', (err) => log.error({ err }, 'webhook worker error'));
-  let closing: Promise<void> | undefined;
-  return { close: () => (closing ??= worker.close()) };
+  const consumer = new QueueConsumer<WebhookJob>(
+    { queue: WEBHOOKS_QUEUE, connection: deps.connection, prefix: deps.config.redis.prefix, schema: WebhookJobSchema, concurrency: 4, log },
+    (job) => processDelivery(deps, job, log),
+  );
+  consumer.start();
+  return { close: () => consumer.close() };
 }
 
-async function processDelivery(deps: WebhookWorkerDeps, job: Job<WebhookJob>, log: Logger): Promise<void> {
-  const parsed = WebhookJobSchema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`rejected webhook job ${job.id}: job data does not match the schema`);
-  const { submissionId } = parsed.data;
+async function processDelivery(deps: WebhookWorkerDeps, job: ConsumedJob<WebhookJob>, log: Logger): Promise<JobOutcome> {
+  const { submissionId } = job.data;
   const { config, store } = deps;
   const record = await store.get(submissionId);
-  if (!record?.callbackUrl) throw new UnrecoverableError(`webhook job ${job.id}: no such submission or no callback URL`);
+  if (!record?.callbackUrl) return { kind: 'reject', reason: 'no such submission or no callback URL' };
   const attempt = job.attemptsMade + 1;
   const started = Date.now();
   const recordAttempt = (d: Omit<WebhookDelivery, 'attempt' | 'at' | 'durationMs'>) =>
-    store.update(submissionId, (r) => {
-      r.webhookDeliveries = [...r.webhookDeliveries, { attempt, at: new Date(started).toISOString(), durationMs: Date.now() - started, ...d }].slice(-MAX_RECORDED_DELIVERIES);
-      return r;
-    });
+    store.recordWebhookDelivery(submissionId, { attempt, at: new Date(started).toISOString(), durationMs: Date.now() - started, ...d });
 
   const secret = config.api.webhookSecret;
   if (!secret) {
     await recordAttempt({ ok: false, error: 'not delivered: no webhook secret is configured (ASSAY_WEBHOOK_SECRET)' });
-    throw new UnrecoverableError('no webhook secret configured');
+    return { kind: 'reject', reason: 'no webhook secret configured' };
   }
   let target: { url: URL; host: string; address: string };
   try {
@@ -154,8 +145,8 @@ async function processDelivery(deps: WebhookWorkerDeps, job: Job<WebhookJob>, lo
     const message = (err as Error).message;
     await recordAttempt({ ok: false, error: message });
     const cause = (err as { cause?: { retryable?: boolean } }).cause;
-    if (cause?.retryable) throw err; // a resolver hiccup: worth another attempt
-    throw new UnrecoverableError(message);
+    if (cause?.retryable) return { kind: 'retry', error: err }; // a resolver hiccup: worth another attempt
+    return { kind: 'reject', reason: message };
   }
 
   const body = JSON.stringify(webhookPayload(record, publicBaseUrl(config)));
@@ -177,7 +168,7 @@ async function processDelivery(deps: WebhookWorkerDeps, job: Job<WebhookJob>, lo
   }
   await recordAttempt(outcome);
   log.info({ submissionId, deliveryId, attempt, ok: outcome.ok, status: outcome.status }, 'webhook attempt');
-  if (!outcome.ok) throw new Error(`webhook delivery failed: ${outcome.error}`);
+  return outcome.ok ? { kind: 'done' } : { kind: 'retry', error: new Error(`webhook delivery failed: ${outcome.error}`) };
 }
 
 /** POSTs `body` to `target.url`, connecting only to `target.address`. Resolves with the status code. */

@@ -1,24 +1,29 @@
 /**
- * The grading worker: takes submissions from the BullMQ queue and runs the pipeline.
+ * The grading worker: takes submissions from the queue (runner/queue/consumer.ts) and runs the
+ * pipeline; the record moves through its states by runner/store/lifecycle.ts only.
  * - Job data is re-validated; the job's settings come from the stored record, never the data.
  * - Platform failures are retried with backoff up to the configured attempts; an unavailable
  *   Docker engine delays the job without using an attempt. A candidate's failure is data in the
  *   report and never retried.
  * - Each run stores exactly one report (SET NX), so a job taken up again after a crash cannot
- *   produce a second one.
+ *   produce a second one; the report is stored once the pipeline returns it (the containers are
+ *   removed afterwards, tracked here and awaited on shutdown).
+ * - A cancel (the Redis cancel channel) aborts the running job; the record becomes canceled
+ *   unless its report got there first, and a report that comes after a cancel changes nothing.
  * - close() stops taking jobs, lets running ones finish within the grace period, then hands the
  *   rest back to the queue (their containers are removed by the pipeline), and closes everything.
  */
-import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config.ts';
 import type { ChallengeRepository } from '../challenges/repository.ts';
 import { PlatformError, isAssayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { gradeSubmission } from '../pipeline/grade.ts';
-import { bullPrefix, cancelChannel, gradeJobId, GradeJobSchema, SUBMISSIONS_QUEUE, type GradeJob, type SubmissionQueue } from '../queue/queue.ts';
+import { QueueConsumer, type ConsumedJob, type JobOutcome } from '../queue/consumer.ts';
+import { cancelChannel, gradeJobId, GradeJobSchema, SUBMISSIONS_QUEUE, type GradeJob, type SubmissionQueue } from '../queue/queue.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/schema.ts';
 import { sweepLeftovers, type DockerClient, type Images } from '../sandbox/index.ts';
 import type { Redis } from '../store/redis.ts';
+import { isRunningStage } from '../store/states.ts';
 import { FINAL_STATUSES, type SubmissionRecord, type SubmissionStore } from '../store/submissions.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
@@ -38,9 +43,14 @@ export interface WorkerDeps {
 
 const HEARTBEAT_MS = 5_000;
 const ENGINE_RETRY_DELAY_MS = 10_000;
+/** Abort reasons of a running job's signal. */
+const CANCELED = 'canceled';
+const SHUTDOWN = 'shutdown';
+
+const done: JobOutcome = { kind: 'done' };
 
 export class GradingWorker {
-  private worker?: Worker<GradeJob>;
+  private consumer?: QueueConsumer<GradeJob>;
   private readonly active = new Map<string, string>(); // submissionId -> jobId
   /** Container removals still running after their job ended (see GradeDeps.deferCleanup). */
   private readonly cleanups = new Set<Promise<void>>();
@@ -57,28 +67,32 @@ export class GradingWorker {
     await store.heartbeat(config.worker.id, HEARTBEAT_MS * 3);
     await this.sweep();
     this.timers.push(setInterval(() => void store.heartbeat(config.worker.id, HEARTBEAT_MS * 3).catch((err: unknown) => this.log.warn({ err }, 'heartbeat failed')), HEARTBEAT_MS));
-    this.timers.push(setInterval(() => void this.sweep(), config.worker.janitorIntervalMs));
+    this.timers.push(setInterval(() => void this.sweep(), config.worker.janitorIntervalMs)); // sweep() catches and logs its own failure
 
     await this.deps.subscriber.subscribe(cancelChannel(config.redis.prefix));
     this.deps.subscriber.on('message', (_channel: string, submissionId: string) => {
       const jobId = this.active.get(submissionId);
-      if (jobId) this.worker?.cancelJob(jobId, 'canceled');
+      if (jobId) this.consumer?.cancel(jobId, CANCELED);
     });
 
-    this.worker = new Worker<GradeJob>(SUBMISSIONS_QUEUE, (job, token, signal) => this.process(job, token, signal), {
-      connection: this.deps.bullConnection,
-      prefix: bullPrefix(config.redis.prefix),
-      concurrency: config.worker.concurrency,
-      maxStalledCount: 2,
-      lockDuration: config.worker.lockMs,
-      stalledInterval: Math.min(30_000, config.worker.lockMs),
-    });
-    this.worker.on('failed', (job, err) => this.log.warn({ jobId: job?.id, err: err.message }, 'job attempt failed'));
-    this.worker.on('error', (err) => this.log.error({ err }, 'worker error'));
+    this.consumer = new QueueConsumer<GradeJob>(
+      {
+        queue: SUBMISSIONS_QUEUE,
+        connection: this.deps.bullConnection,
+        prefix: config.redis.prefix,
+        schema: GradeJobSchema,
+        concurrency: config.worker.concurrency,
+        maxStalledCount: 2,
+        lockMs: config.worker.lockMs,
+        log: this.log,
+      },
+      (job, signal) => this.process(job, signal),
+    );
+    this.consumer.start();
     this.log.info({ concurrency: config.worker.concurrency }, 'worker started');
   }
 
-  /** Removes containers whose worker is gone (this worker's own are in use). */
+  /** Removes containers whose worker is gone (this worker's own are in use). Never throws. */
   private async sweep(): Promise<void> {
     try {
       const removed = await sweepLeftovers(this.deps.docker, {
@@ -91,31 +105,50 @@ export class GradingWorker {
     }
   }
 
-  private async process(job: Job<GradeJob>, token: string | undefined, signal?: AbortSignal): Promise<void> {
-    const parsed = GradeJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`rejected job ${job.id}: job data does not match the schema`);
-    const { submissionId, run } = parsed.data;
-    if (job.id !== gradeJobId(submissionId, run)) throw new UnrecoverableError(`rejected job ${job.id}: id does not match its data`);
+  private async process(job: ConsumedJob<GradeJob>, signal: AbortSignal): Promise<JobOutcome> {
+    const { submissionId, run } = job.data;
+    if (job.id !== gradeJobId(submissionId, run)) return { kind: 'reject', reason: 'id does not match its data' };
+    // Known to the cancel channel from the start: a cancel that comes while the job gets going aborts it too.
+    this.active.set(submissionId, job.id);
+    try {
+      return await this.grade(job, signal);
+    } finally {
+      this.active.delete(submissionId);
+    }
+  }
+
+  private async grade(job: ConsumedJob<GradeJob>, signal: AbortSignal): Promise<JobOutcome> {
+    const { submissionId, run } = job.data;
     const { store } = this.deps;
     // Bound the removals still in flight, so a slow engine cannot pile up containers.
     while (this.cleanups.size >= this.deps.config.worker.concurrency * 2) await Promise.race(this.cleanups);
     const record = await store.get(submissionId);
-    if (!record) throw new UnrecoverableError(`rejected job ${job.id}: no such submission`);
-    if (FINAL_STATUSES.includes(record.status) && (record.status === 'canceled' || record.reportRuns.includes(run))) return;
+    if (!record) return { kind: 'reject', reason: 'no such submission' };
+    if (run !== record.runs) return { kind: 'reject', reason: `run ${run} is not the submission's current run (${record.runs})` };
+    if (FINAL_STATUSES.includes(record.status)) return done; // canceled, or this run already reported
     const log = this.log.child({ jobId: job.id, submissionId, challenge: record.challenge });
-    this.active.set(submissionId, job.id!);
+    // A previous attempt stored the report and stopped before the record was moved on: finish that.
+    const earlier = await store.getReport(submissionId, run);
+    if (earlier) {
+      await this.finish(record, run, earlier, log);
+      return done;
+    }
     try {
+      signal.throwIfAborted();
       const report = await gradeSubmission(
         { submissionId, attempt: run, challengeId: record.challenge, repoUrl: record.repoUrl, ref: record.pinnedCommit ?? record.ref ?? undefined },
         {
-          ...this.deps,
+          config: this.deps.config,
+          docker: this.deps.docker,
+          images: this.deps.images,
+          challenges: this.deps.challenges,
           log,
           onStage: async (stage) => {
-            await store.setStage(submissionId, stage);
+            if (!isRunningStage(stage)) return;
+            const moved = await store.lifecycle.progress(submissionId, stage);
+            if (!moved.ok) log.info({ stage, refused: moved.reason }, 'stage not recorded');
             await job.updateProgress({ stage, at: new Date().toISOString() });
           },
-          // Stored before the containers are removed; finish() is idempotent (SET NX).
-          onReport: (r) => this.finish(record, run, r),
           deferCleanup: (cleanup) => {
             const pending: Promise<void> = cleanup()
               .catch((err: unknown) => log.warn({ err }, 'cleanup failed; the janitor will retry'))
@@ -125,55 +158,45 @@ export class GradingWorker {
         },
         signal,
       );
-      await this.finish(record, run, report);
+      await this.finish(record, run, report, log);
+      return done;
     } catch (err) {
-      if (signal?.aborted) {
-        if (signal.reason === 'canceled') {
-          await store.update(submissionId, (r) => ({ ...r, status: 'canceled', stage: 'failed', finishedAt: new Date().toISOString(), error: { code: 'CANCELED', message: 'the submission was canceled', fault: 'platform' } }));
-          log.info('canceled');
-          return;
+      if (signal.aborted) {
+        if (signal.reason === CANCELED) {
+          const canceled = await store.lifecycle.cancel(submissionId);
+          if (canceled.ok) log.info('canceled');
+          else log.info({ refused: canceled.reason }, 'cancel came too late; the record stays as it is');
+          return done;
         }
-        // Shutting down: hand the job back without using an attempt.
-        await job.moveToWait(token);
-        throw new WaitingError();
+        return { kind: 'hand_back' }; // shutting down: another worker takes it, no attempt used
       }
       if (err instanceof PlatformError && err.code === 'SANDBOX_UNAVAILABLE') {
         log.warn('container engine unavailable; the job waits and retries');
-        await job.moveToDelayed(Date.now() + ENGINE_RETRY_DELAY_MS, token);
-        throw new DelayedError();
+        return { kind: 'delay', delayMs: ENGINE_RETRY_DELAY_MS };
       }
       const retryable = isAssayError(err) ? err.retryable : true;
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (retryable && !lastAttempt) throw err;
+      const lastAttempt = job.attemptsMade + 1 >= job.maxAttempts;
+      if (retryable && !lastAttempt) return { kind: 'retry', error: err };
       log.error({ err }, 'grading failed on the platform side');
-      await this.finish(record, run, platformFailureReport(record, run, err, this.deps.config.worker.id));
-    } finally {
-      this.active.delete(submissionId);
+      await this.finish(record, run, platformFailureReport(record, run, err, this.deps.config.worker.id), log);
+      return done;
     }
   }
 
-  private async finish(record: SubmissionRecord, run: number, report: Report): Promise<void> {
+  /**
+   * Stores the run's report (once: the first one stored wins) and moves the record to its final
+   * state with it, unless the record has meanwhile been canceled or moved past this run.
+   */
+  private async finish(record: SubmissionRecord, run: number, report: Report, log: Logger): Promise<void> {
     const { store, queue } = this.deps;
     const stored = await store.saveReport(record.id, run, report);
-    if (!stored) return; // a previous attempt of this run already reported
-    const final = await store.update(record.id, (r) => {
-      if (r.status === 'canceled') return undefined;
-      r.status = report.status;
-      r.stage = report.status;
-      r.stages.push({ stage: report.status, at: report.finishedAt });
-      r.finishedAt = report.finishedAt;
-      r.score = report.score;
-      r.durationMs = report.timings.totalMs;
-      if (report.commit) {
-        r.commit = report.commit;
-        r.pinnedCommit ??= report.commit;
-      }
-      if (report.error) r.error = report.error;
-      else delete r.error;
-      r.reportRuns = [...new Set([...r.reportRuns, run])];
-      return r;
-    });
-    if (final?.callbackUrl && FINAL_STATUSES.includes(final.status)) await queue.enqueueWebhook(record.id);
+    const kept = stored ? report : ((await store.getReport(record.id, run)) ?? report);
+    const final = await store.lifecycle.complete(record.id, run, kept);
+    if (!final.ok) {
+      log.info({ refused: final.reason }, 'report stored; the record was not moved by it');
+      return;
+    }
+    if (final.record.callbackUrl) await queue.enqueueWebhook(record.id);
   }
 
   /** Idempotent: every cleanup runs even if one throws; the first error is rethrown. */
@@ -193,18 +216,18 @@ export class GradingWorker {
         errors.push(err);
       }
     };
-    if (this.worker) {
-      const worker = this.worker;
+    if (this.consumer) {
+      const consumer = this.consumer;
       const grace = this.deps.config.worker.shutdownGraceMs;
       let timer: NodeJS.Timeout | undefined;
-      const drained = worker.close();
-      const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace)))]);
+      const drained = consumer.close();
+      const timedOut = await Promise.race([drained.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace)))]);
       clearTimeout(timer);
       if (timedOut) {
         this.log.warn({ active: this.active.size }, 'grace period over; handing running jobs back');
-        worker.cancelAllJobs('shutdown');
+        consumer.cancelAll(SHUTDOWN);
       }
-      await attempt('worker', () => drained);
+      await attempt('consumer', () => drained);
     }
     await attempt('cleanups', () => Promise.all(this.cleanups));
     await attempt('subscriber', () => this.deps.subscriber.quit());

@@ -1,0 +1,60 @@
+/**
+ * Every Redis key of Assay except BullMQ's own, all under the configured prefix. Only the modules
+ * of runner/store/ use these.
+ *   <p>:sub:<id>                JSON SubmissionRecord (moved between states by lifecycle.ts only)
+ *   <p>:sub:<id>:report:<run>   JSON Report of one run (written once: SET NX)
+ *   <p>:idx:created             ZSET id -> createdAt (all submissions)
+ *   <p>:idx:c:<challenge>:created   ZSET id -> createdAt, per challenge
+ *   <p>:idx:c:<challenge>:score     ZSET id -> score percent of completed submissions, per challenge
+ *   <p>:idem:<sha256(key)>      Idempotency-Key -> id
+ *   <p>:cand:<sha256(who)>      SET of the candidate's unfinished submissions
+ *   <p>:worker:<id>             worker heartbeat (expires)
+ *   <p>:rl:<bucket>:<window>    rate-limit counters
+ */
+import { hashSecret, type SubmissionRecord } from './record.ts';
+
+export class StoreKeys {
+  constructor(private readonly prefix: string) {}
+
+  private key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  record(id: string): string {
+    return this.key('sub', id);
+  }
+
+  report(id: string, run: number): string {
+    return this.key('sub', id, 'report', String(run));
+  }
+
+  created(): string {
+    return this.key('idx', 'created');
+  }
+
+  challengeCreated(challenge: string): string {
+    return this.key('idx', 'c', challenge, 'created');
+  }
+
+  challengeScore(challenge: string): string {
+    return this.key('idx', 'c', challenge, 'score');
+  }
+
+  idempotency(idempotencyKey: string): string {
+    return this.key('idem', hashSecret(idempotencyKey));
+  }
+
+  /** The candidate is whoever the record names (email, else external id, else the repository). */
+  candidate(r: Pick<SubmissionRecord, 'candidate' | 'repoUrl'>): string {
+    const who = r.candidate?.email ?? r.candidate?.externalId ?? r.repoUrl;
+    return this.key('cand', hashSecret(who.toLowerCase()));
+  }
+
+  worker(workerId: string): string {
+    return this.key('worker', workerId);
+  }
+
+  rateLimit(bucket: string, window: number): string {
+    return this.key('rl', bucket, String(window));
+  }
+}
