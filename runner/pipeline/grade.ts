@@ -65,14 +65,12 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     await job.progress('packing');
     const packed = await packStage(job, repoDir);
     if (!packed.runnable) return await score(job, { runtime: null, results: [], notRunReason: `not run: ${packed.reason}` });
-    const installed = await installStage(job, packed.plan, packed.tar, earlyGrader);
+    const { candidate, grader } = await installStage(job, packed.plan, packed.tar, earlyGrader);
     const runtime = packed.plan.runtime;
-    if (!installed.ok) return await score(job, { runtime, results: [], notRunReason: 'not run: the dependencies did not install' }, installed.candidate);
+    if (!candidate) return await score(job, { runtime, results: [], notRunReason: 'not run: the dependencies did not install' });
     const tested =
-      job.challenge.manifest.kind === 'service'
-        ? await serviceStage(job, packed.plan, installed.candidate, installed.grader)
-        : await nodeTestsStage(job, installed.candidate, packed.hidden!);
-    return await score(job, { runtime, ...tested }, installed.candidate);
+      job.challenge.manifest.kind === 'service' ? await serviceStage(job, packed.plan, candidate, grader) : await nodeTestsStage(job, candidate, packed.hidden!);
+    return await score(job, { runtime, ...tested }, candidate);
   } catch (err) {
     if (err instanceof SubmissionError) {
       log.info({ code: err.code }, 'submission could not be graded');

@@ -12,8 +12,23 @@ import { checkDependencies } from './install/dependency-policy.ts';
 export type InstallPlan =
   | { kind: 'skip'; reason: string }
   | { kind: 'reject'; reason: string }
-  /** lockfileHash: sha256 of the lockfile, set only for reproducible (`npm ci`) installs. */
-  | { kind: 'run'; argv: string[]; dependencies: number; lockfileHash?: string };
+  | {
+      kind: 'run';
+      argv: string[];
+      dependencies: number;
+      /**
+       * Set only for reproducible (`npm ci`) installs: the lockfile npm will install from
+       * (npm-shrinkwrap.json wins over package-lock.json) and, for the dependency cache key,
+       * the hash of every install input in the repository (package.json and every lockfile present).
+       */
+      locked?: { lockfile: LockfileName; lock: unknown; inputsHash: string };
+    };
+
+/** Lockfiles npm reads, in the order npm prefers them. */
+export const NPM_LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
+export type LockfileName = (typeof NPM_LOCKFILES)[number];
+/** Every file whose bytes can change what an install produces (hashed into the cache key). */
+const INSTALL_INPUTS = ['package.json', ...NPM_LOCKFILES, 'yarn.lock', 'pnpm-lock.yaml'];
 
 export interface RuntimePlan {
   runtime: Runtime;
@@ -37,21 +52,40 @@ async function readJson(p: string): Promise<unknown> {
   }
 }
 
+async function firstRegularFile<T extends string>(dir: string, names: readonly T[]): Promise<T | undefined> {
+  for (const name of names) if (await isRegularFile(path.join(dir, name))) return name;
+  return undefined;
+}
+
+/** sha256 over the name and bytes of each install input present (absent ones count as absent). */
+async function hashInstallInputs(repoDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of INSTALL_INPUTS) {
+    const file = path.join(repoDir, name);
+    const bytes = (await isRegularFile(file)) ? await readFile(file) : undefined;
+    hash.update(`${name}\0${bytes ? bytes.length : -1}\0`);
+    if (bytes) hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
 /** Returns the plan, or the reason no allowed runtime was found. */
 export async function planRuntime(repoDir: string, allowed: readonly Runtime[], npmRegistry: string): Promise<RuntimePlan | { missing: string }> {
   if (allowed.includes('node') && (await isRegularFile(path.join(repoDir, 'package.json')))) {
     const pkg = await readJson(path.join(repoDir, 'package.json'));
     if (pkg === undefined) return { runtime: 'node', install: { kind: 'reject', reason: 'package.json is not valid JSON' }, startArgv: ['npm', 'start'] };
-    const lockName = (await isRegularFile(path.join(repoDir, 'package-lock.json'))) ? 'package-lock.json' : (await isRegularFile(path.join(repoDir, 'npm-shrinkwrap.json'))) ? 'npm-shrinkwrap.json' : undefined;
+    // npm installs from npm-shrinkwrap.json when it exists, whatever package-lock.json says: check that one.
+    const lockName = await firstRegularFile(repoDir, NPM_LOCKFILES);
     const lock = lockName ? await readJson(path.join(repoDir, lockName)) : undefined;
+    if (lockName && lock === undefined) return { runtime: 'node', install: { kind: 'reject', reason: `${lockName} is not valid JSON` }, startArgv: ['npm', 'start'] };
     const deps = checkDependencies(pkg, lock, npmRegistry);
     const startArgv = startCommand(pkg, await isRegularFile(path.join(repoDir, 'server.js')));
     if (deps.problems.length) return { runtime: 'node', install: { kind: 'reject', reason: deps.problems.slice(0, 5).join('; ') }, startArgv };
     if (deps.count === 0) return { runtime: 'node', install: { kind: 'skip', reason: 'no dependencies to install' }, startArgv };
     const common = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=warn'];
     if (!lockName) return { runtime: 'node', install: { kind: 'run', argv: ['npm', 'install', ...common], dependencies: deps.count }, startArgv };
-    const lockfileHash = createHash('sha256').update(await readFile(path.join(repoDir, lockName))).digest('hex');
-    return { runtime: 'node', install: { kind: 'run', argv: ['npm', 'ci', ...common], dependencies: deps.count, lockfileHash }, startArgv };
+    const inputsHash = await hashInstallInputs(repoDir);
+    return { runtime: 'node', install: { kind: 'run', argv: ['npm', 'ci', ...common], dependencies: deps.count, locked: { lockfile: lockName, lock, inputsHash } }, startArgv };
   }
   if (allowed.includes('python') && (await isRegularFile(path.join(repoDir, 'main.py')))) {
     return { runtime: 'python', install: { kind: 'skip', reason: 'Python submissions use the standard library only' }, startArgv: ['python3', 'main.py'] };

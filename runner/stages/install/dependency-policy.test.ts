@@ -33,3 +33,24 @@ describe('checkDependencies', () => {
     expect(checkDependencies({ name: 'x', scripts: { start: 'node a.js' } }, undefined, REG)).toEqual({ count: 0, problems: [] });
   });
 });
+
+describe('overrides, resolutions and workspaces', () => {
+  it('accepts overrides that stay on the registry, nested or by reference', () => {
+    const r = checkDependencies({ dependencies: { express: '^5.1.0' }, overrides: { qs: '6.13.0', express: { 'body-parser': '$body-parser' } } }, undefined, REG);
+    expect(r.problems).toEqual([]);
+  });
+
+  it.each([
+    ['overrides', { qs: 'https://evil.example/qs.tgz' }],
+    ['overrides', { express: { qs: 'git+https://github.com/x/qs.git' } }],
+    ['resolutions', { 'left-pad': 'file:../../etc' }],
+  ])('rejects %s pointing outside the registry', (field, value) => {
+    const r = checkDependencies({ dependencies: { express: '^5.1.0' }, [field]: value }, undefined, REG);
+    expect(r.problems.join('\n')).toMatch(/must come from the registry/);
+  });
+
+  it('rejects workspaces (they install local folders as links)', () => {
+    const r = checkDependencies({ dependencies: { a: '1.0.0' }, workspaces: ['packages/*'] }, undefined, REG);
+    expect(r.problems).toEqual(['workspaces are not supported: submit one package (the repository root)']);
+  });
+});

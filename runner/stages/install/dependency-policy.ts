@@ -23,6 +23,19 @@ function isRegistrySpec(spec: string): boolean {
   return /^[\w.\s^~<>=|*+-]*$/.test(spec);
 }
 
+/** Every leaf of an overrides/resolutions tree must be a registry spec or a `$name` reference. */
+function checkOverrideSpecs(value: unknown, where: string, problems: string[], depth = 0): void {
+  if (depth > 8) {
+    problems.push(`${where} is nested too deeply`);
+  } else if (typeof value === 'string') {
+    if (!/^\$[\w@./-]+$/.test(value) && !isRegistrySpec(value)) problems.push(`${where}: ${JSON.stringify(value).slice(0, 80)} must come from the registry`);
+  } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) checkOverrideSpecs(child, `${where} › ${key.slice(0, 60)}`, problems, depth + 1);
+  } else {
+    problems.push(`${where} is not a string or an object`);
+  }
+}
+
 export function checkDependencies(pkg: unknown, lock: unknown, registry: string): DependencyCheck {
   const problems: string[] = [];
   let count = 0;
@@ -40,6 +53,12 @@ export function checkDependencies(pkg: unknown, lock: unknown, registry: string)
       else if (typeof spec !== 'string' || !isRegistrySpec(spec)) problems.push(`${field}: "${name}" must come from the registry (got ${JSON.stringify(spec).slice(0, 80)})`);
     }
   }
+  // overrides (npm) and resolutions (yarn) replace specs deep in the tree; workspaces install local folders.
+  for (const field of ['overrides', 'resolutions'] as const) {
+    const value = (pkg as Record<string, unknown>)[field];
+    if (value !== undefined) checkOverrideSpecs(value, `package.json ${field}`, problems);
+  }
+  if ((pkg as Record<string, unknown>).workspaces !== undefined) problems.push('workspaces are not supported: submit one package (the repository root)');
   const bundled = (pkg as Record<string, unknown>).bundleDependencies ?? (pkg as Record<string, unknown>).bundledDependencies;
   if (bundled && (bundled === true || (Array.isArray(bundled) && bundled.length))) problems.push('bundled dependencies are not supported');
 

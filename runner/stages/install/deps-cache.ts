@@ -1,13 +1,36 @@
 /**
- * Dependency cache: node_modules as installed by `npm ci` (scripts off), kept as a tar archive
- * on the worker's disk, keyed by the lockfile's hash and the runtime image. A candidate reads
- * from it (the archive is streamed into their fresh workspace); nothing a candidate does can
- * write into it: the archive is taken right after the install, before any candidate code runs,
- * and with the same lockfile npm would have installed the same integrity-checked packages.
+ * Dependency cache: node_modules as installed by `npm ci` (scripts off) in a throwaway install
+ * container, kept as a tar archive on the worker's disk. A candidate only ever reads from it:
+ * the archive is taken right after the install, before any candidate code has run, and it is
+ * streamed into the candidate's fresh workspace.
+ * The key covers every input of the install (see CacheKeyInputs), so two submissions share an
+ * entry only when npm would have installed the same tree for both; on restore the tree is also
+ * checked against the lockfile (restored-tree.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** Everything that decides what an install produces. */
+export interface CacheKeyInputs {
+  /** Hash of package.json and every lockfile in the repository (runner/stages/runtime.ts). */
+  inputsHash: string;
+  challengeId: string;
+  challengeVersion: string;
+  /** The challenge's install network mode (registry or none). */
+  network: string;
+  imageId: string;
+  registry: string;
+  argv: string[];
+}
+
+export interface CachedArchive {
+  file: string;
+  bytes: number;
+  /** A fresh read stream of the archive (call once per use). */
+  open(): NodeJS.ReadableStream;
+}
 
 export class DependencyCache {
   constructor(private readonly dir: string, private readonly maxBytes: number) {}
@@ -16,21 +39,27 @@ export class DependencyCache {
     return this.maxBytes > 0;
   }
 
-  key(lockfileHash: string, imageId: string, registry: string): string {
-    return createHash('sha256').update(`${lockfileHash}\0${imageId}\0${registry}`).digest('hex');
+  static key(inputs: CacheKeyInputs): string {
+    const parts = [inputs.inputsHash, inputs.challengeId, inputs.challengeVersion, inputs.network, inputs.imageId, inputs.registry, ...inputs.argv];
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  async get(key: string): Promise<CachedArchive | undefined> {
     if (!this.enabled) return undefined;
     const file = path.join(this.dir, `${key}.tar`);
     try {
-      const data = await readFile(file);
+      const info = await stat(file);
       const now = new Date();
       await utimes(file, now, now).catch(() => undefined); // recency for pruning
-      return data;
+      return { file, bytes: info.size, open: () => createReadStream(file) };
     } catch {
       return undefined;
     }
+  }
+
+  /** Drops an entry that failed its check on restore. */
+  async evict(key: string): Promise<void> {
+    await rm(path.join(this.dir, `${key}.tar`), { force: true });
   }
 
   /** Writes atomically (temp file + rename), then prunes least recently used entries. */

@@ -1,19 +1,20 @@
 /**
- * Install stage: installs a Node submission's dependencies inside its own sandbox with lifecycle
- * scripts off, every npm setting forced from the environment (which outranks any project
- * configuration) and the registry from server configuration. Only this step may have network,
- * and only when the challenge allows registry access.
+ * Runs a Node submission's dependency install inside a sandbox with lifecycle scripts off, every
+ * npm setting forced from the environment (which outranks any project configuration) and the
+ * registry from server configuration. The sandbox is a throwaway install container: candidate
+ * code never runs in it, and only node_modules leaves it (see stage.ts).
  */
-import type { SandboxContainer } from '../../sandbox/index.ts';
+import { PlatformError } from '../../errors.ts';
 import type { Step } from '../../report/schema.ts';
-import { describeVerdict } from '../../sandbox/index.ts';
+import { describeVerdict, type SandboxContainer } from '../../sandbox/index.ts';
 import type { InstallPlan } from '../runtime.ts';
+import { classifyInstallFailure } from './install-failure.ts';
 
 export const CA_BUNDLE_PATH = '.assay/ca.pem';
 
 export interface InstallInput {
   box: SandboxContainer;
-  plan: InstallPlan;
+  plan: Extract<InstallPlan, { kind: 'run' }>;
   registry: string;
   /** Registry access allowed by the challenge. */
   online: boolean;
@@ -24,17 +25,19 @@ export interface InstallInput {
   signal?: AbortSignal;
 }
 
+/**
+ * Returns the install step (passed, or failed by the candidate's doing). A failure of the
+ * registry or the network on the way to it throws a retryable PlatformError instead.
+ */
 export async function runInstall(input: InstallInput): Promise<Step> {
   const { plan } = input;
-  if (plan.kind === 'skip') return { name: 'install', status: 'skipped', durationMs: 0, reason: plan.reason };
-  if (plan.kind === 'reject') return { name: 'install', status: 'failed', durationMs: 0, reason: `dependencies rejected: ${plan.reason}` };
   const env: Record<string, string> = {
     npm_config_registry: input.registry,
     npm_config_ignore_scripts: 'true',
     // Paths that cannot exist on the read-only root file system: no user or global npmrc.
     npm_config_userconfig: '/nonexistent/user.npmrc',
     npm_config_globalconfig: '/nonexistent/global.npmrc',
-    npm_config_cache: '/workspace/.assay/npm-cache',
+    npm_config_cache: '/workspace/.assay/npm-cache', // the install container is thrown away with it
     npm_config_update_notifier: 'false',
     npm_config_git: '/bin/false',
     npm_config_offline: input.online ? 'false' : 'true',
@@ -43,11 +46,13 @@ export async function runInstall(input: InstallInput): Promise<Step> {
     ...(input.hasCaBundle ? { NODE_EXTRA_CA_CERTS: `/workspace/${CA_BUNDLE_PATH}` } : {}),
   };
   const run = await input.box.exec(plan.argv, { timeoutMs: input.timeoutMs, outputBytes: input.outputBytes, env, signal: input.signal });
-  // The cache is only useful during the install; it must not eat the workspace.
-  if (run.verdict !== 'timeout' && run.verdict !== 'output_limit') {
-    await input.box.exec(['rm', '-rf', '/workspace/.assay/npm-cache'], { timeoutMs: 30_000, outputBytes: 4096 }).catch(() => undefined);
-  }
   const ok = run.verdict === 'ok';
+  if (!ok && run.verdict === 'nonzero_exit' && input.online) {
+    const blame = classifyInstallFailure(run.output.text);
+    if (blame.fault === 'platform') {
+      throw new PlatformError('REGISTRY_UNAVAILABLE', `the registry could not be used (npm error ${blame.code}); not the candidate's fault`, true);
+    }
+  }
   return {
     name: 'install',
     status: ok ? 'passed' : 'failed',

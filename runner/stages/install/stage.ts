@@ -1,76 +1,147 @@
 /**
- * Install stage: starts the candidate's sandbox with the packed workspace and installs its
- * dependencies, restoring them from the dependency cache when this exact lockfile was installed
- * before. Owns where the candidate's container sits on the network:
- * - an install that must reach the registry puts the container on the install bridge, and it is
- *   disconnected before any candidate code runs (the grader then joins its namespace later);
- * - otherwise the candidate joins the grader's network-less namespace when a grader was started
- *   early (service challenges), or gets no network at all.
+ * Install stage: puts the submission's dependencies next to its files and starts the
+ * candidate's sandbox.
+ * - Dependencies are installed in a throwaway install container (on the install bridge when the
+ *   challenge allows the registry). Only node_modules leaves it, as a tar archive; the container,
+ *   the npm cache and the proxy's CA bundle go with it.
+ * - node_modules is restored from the dependency cache when npm would install the same tree
+ *   (the key covers every install input), after checking the cached tree against the lockfile.
+ * - The candidate's container starts fresh with no network: it joins the grader's network-less
+ *   namespace (service challenges) or has none at all. It was never on any bridge.
  */
 import { readFile } from 'node:fs/promises';
-import type { Step } from '../../report/schema.ts';
+import { Readable } from 'node:stream';
 import { SandboxContainer, type SandboxNetwork } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
-import { createTar } from '../pack/tar.ts';
-import type { RuntimePlan } from '../runtime.ts';
-import { DependencyCache } from './deps-cache.ts';
+import { createTar, readTarEntry } from '../pack/tar.ts';
+import type { InstallPlan, RuntimePlan } from '../runtime.ts';
+import { DependencyCache, type CachedArchive } from './deps-cache.ts';
 import { CA_BUNDLE_PATH, runInstall } from './install.ts';
+import { restoredTreeMismatch } from './restored-tree.ts';
 
 export interface Installed {
-  candidate: SandboxContainer;
-  /** The dependencies are in place (or none were needed); false: the candidate's install failed. */
-  ok: boolean;
+  /** The candidate's container, when the dependencies are in place (or none were needed). */
+  candidate?: SandboxContainer;
   /** The grader whose network namespace the candidate joined, when there is one. */
   grader?: SandboxContainer;
 }
 
-export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffer, earlyGrader?: Promise<SandboxContainer>): Promise<Installed> {
-  const { manifest } = job.challenge;
-  const { install: settings } = job.config;
-  const online = manifest.install.network === 'registry';
+const HIDDEN_LOCKFILE = 'node_modules/.package-lock.json';
+
+export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffer, graderStarting?: Promise<SandboxContainer>): Promise<Installed> {
   const image = plan.runtime === 'node' ? job.images.node : job.images.python;
   job.report.useImage('candidate', image);
+  await job.progress('installing');
+  const deps = plan.install.kind === 'run' ? await installDependencies(job, plan.install, workspace, image) : skipped(job, plan.install);
+  if (!deps.ok) return {};
 
-  const cache = new DependencyCache(settings.cacheDir, settings.cacheMaxMb * 1024 * 1024);
-  const cacheKey = plan.install.kind === 'run' && plan.install.lockfileHash ? cache.key(plan.install.lockfileHash, image.id, settings.npmRegistry) : undefined;
-  const cached = cacheKey ? await cache.get(cacheKey) : undefined;
-  const needsNetwork = plan.install.kind === 'run' && online && !cached;
-
-  // The grader started early owns the namespace unless the candidate must sit on the install bridge.
-  const grader = earlyGrader && !needsNetwork ? await job.report.timed('grader', () => earlyGrader) : undefined;
-  if (earlyGrader && !grader) await job.containers.discard(earlyGrader);
-  const network: SandboxNetwork = needsNetwork ? { mode: 'bridge', name: settings.network } : grader ? { mode: 'container', containerId: grader.id } : { mode: 'none' };
-
-  // The proxy's CA bundle travels only with an install that goes online, and is deleted after it.
-  const caBundle = needsNetwork && settings.caFile ? await readFile(settings.caFile) : undefined;
-  const caTar = caBundle ? await createTar([{ type: 'file', path: CA_BUNDLE_PATH, content: caBundle }]) : undefined;
+  const { limits } = job.challenge.manifest;
+  const grader = graderStarting ? await job.report.timed('grader', () => graderStarting) : undefined;
+  const network: SandboxNetwork = grader ? { mode: 'container', containerId: grader.id } : { mode: 'none' };
+  const files = deps.archive ? Readable.from(concat(deps.archive, workspace)) : workspace;
   const candidate = await job.report.timed('sandbox', () =>
     job.containers.track(
       SandboxContainer.start(
         job.docker,
-        { ...job.specBase, image: image.tag, role: 'candidate', network, limits: { memoryMb: manifest.limits.memoryMb, cpus: manifest.limits.cpus, pids: manifest.limits.pids, workspaceMb: manifest.limits.workspaceMb } },
-        Buffer.concat([...(cached ? [cached] : []), workspace, ...(caTar ? [caTar] : [])]),
-        { outputBytes: manifest.limits.outputBytes, log: job.log },
+        { ...job.specBase, image: image.tag, role: 'candidate', network, limits: { memoryMb: limits.memoryMb, cpus: limits.cpus, pids: limits.pids, workspaceMb: limits.workspaceMb } },
+        files,
+        { outputBytes: limits.outputBytes, log: job.log },
       ),
     ),
   );
+  return { candidate, ...(grader ? { grader } : {}) };
+}
 
-  await job.progress('installing');
-  const step: Step = cached
-    ? { name: 'install', status: 'passed', durationMs: 0, reason: `restored node_modules from the dependency cache (lockfile ${cacheKey!.slice(0, 12)})` }
-    : await job.report.timed('install', () =>
-        runInstall({ box: candidate, plan: plan.install, registry: settings.npmRegistry, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal: job.signal }),
-      );
-  job.report.step(step);
-  if (cacheKey && !cached && step.status === 'passed') {
-    // Taken before any candidate code has run: only npm (scripts off) has touched node_modules.
-    const archive = await candidate.execCaptureStdout(['tar', '-c', '-C', '/workspace', 'node_modules'], settings.cacheMaxMb * 1024 * 1024, 60_000);
-    if (archive) await cache.put(cacheKey, archive).catch((err: unknown) => job.log.warn({ err }, 'dependency cache write failed'));
+type Dependencies = { ok: false } | { ok: true; archive?: Buffer | CachedArchive };
+
+function skipped(job: Job, install: Exclude<InstallPlan, { kind: 'run' }>): Dependencies {
+  if (install.kind === 'reject') {
+    job.report.step({ name: 'install', status: 'failed', durationMs: 0, reason: `dependencies rejected: ${install.reason}` });
+    return { ok: false };
   }
-  if (caBundle && step.status === 'passed') await candidate.exec(['rm', '-f', `/workspace/${CA_BUNDLE_PATH}`], { timeoutMs: 10_000, outputBytes: 1024 });
-  if (needsNetwork) await candidate.disconnect(settings.network); // before any candidate code runs
-  if (step.status === 'failed' && (step.verdict === 'oom_killed' || step.verdict === 'timeout')) {
-    job.report.flag({ code: 'resource_limit', message: `the install was ${step.reason}` });
+  job.report.step({ name: 'install', status: 'skipped', durationMs: 0, reason: install.reason });
+  return { ok: true };
+}
+
+async function installDependencies(job: Job, install: Extract<InstallPlan, { kind: 'run' }>, workspace: Buffer, image: { tag: string; id: string }): Promise<Dependencies> {
+  const { manifest } = job.challenge;
+  const settings = job.config.install;
+  const cache = new DependencyCache(settings.cacheDir, settings.cacheMaxMb * 1024 * 1024);
+  const key = install.locked
+    ? DependencyCache.key({
+        inputsHash: install.locked.inputsHash,
+        challengeId: manifest.id,
+        challengeVersion: manifest.version,
+        network: manifest.install.network,
+        imageId: image.id,
+        registry: settings.npmRegistry,
+        argv: install.argv,
+      })
+    : undefined;
+
+  const cached = key ? await cache.get(key) : undefined;
+  if (key && cached) {
+    const hidden = await readTarEntry(cached.open(), HIDDEN_LOCKFILE, 64 * 1024 * 1024);
+    const mismatch = restoredTreeMismatch(install.locked!.lock, hidden ? parseJson(hidden) : undefined);
+    if (!mismatch) {
+      job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: `restored node_modules from the dependency cache (key ${key.slice(0, 12)})` });
+      return { ok: true, archive: cached };
+    }
+    job.log.warn({ key, mismatch }, 'dependency cache entry does not match its lockfile; evicted');
+    await cache.evict(key);
   }
-  return { candidate, ok: step.status !== 'failed', ...(grader ? { grader } : {}) };
+
+  const online = manifest.install.network === 'registry';
+  // The proxy's CA bundle travels only into the install container, which is thrown away.
+  const caBundle = online && settings.caFile ? await readFile(settings.caFile) : undefined;
+  const caTar = caBundle ? await createTar([{ type: 'file', path: CA_BUNDLE_PATH, content: caBundle }]) : undefined;
+  const started = job.containers.track(
+    SandboxContainer.start(
+      job.docker,
+      {
+        ...job.specBase,
+        image: image.tag,
+        role: 'install',
+        network: online ? { mode: 'bridge', name: settings.network } : { mode: 'none' },
+        limits: { memoryMb: manifest.limits.memoryMb, cpus: manifest.limits.cpus, pids: manifest.limits.pids, workspaceMb: manifest.limits.workspaceMb },
+      },
+      caTar ? Buffer.concat([workspace, caTar]) : workspace,
+      { outputBytes: manifest.limits.outputBytes, log: job.log },
+    ),
+  );
+  try {
+    const box = await job.report.timed('installSandbox', () => started);
+    const step = await job.report.timed('install', () =>
+      runInstall({ box, plan: install, registry: settings.npmRegistry, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal: job.signal }),
+    );
+    job.report.step(step);
+    if (step.status === 'failed') {
+      if (step.verdict === 'oom_killed' || step.verdict === 'timeout') job.report.flag({ code: 'resource_limit', message: `the install was ${step.reason}` });
+      return { ok: false };
+    }
+    // node_modules must fit the candidate's workspace anyway; only npm (scripts off) has touched it.
+    const archive = await box.execCaptureStdout(['tar', '-c', '-C', '/workspace', 'node_modules'], manifest.limits.workspaceMb * 1024 * 1024, 60_000);
+    if (!archive) {
+      job.report.flag({ code: 'resource_limit', message: `the installed dependencies do not fit the workspace limit of ${manifest.limits.workspaceMb} MB` });
+      return { ok: false };
+    }
+    if (key) await cache.put(key, archive).catch((err: unknown) => job.log.warn({ err }, 'dependency cache write failed'));
+    return { ok: true, archive };
+  } finally {
+    await job.containers.discard(started); // frees its memory before the candidate starts
+  }
+}
+
+async function* concat(archive: Buffer | CachedArchive, workspace: Buffer): AsyncGenerator<Buffer> {
+  if (Buffer.isBuffer(archive)) yield archive;
+  else for await (const chunk of archive.open()) yield chunk as Buffer;
+  yield workspace;
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -55,3 +55,30 @@ export async function listTar(archive: Buffer): Promise<{ path: string; type: st
   await done;
   return out;
 }
+
+/**
+ * Reads one regular file out of a tar stream without unpacking anything to disk; undefined
+ * when the archive has no such entry or it is larger than maxBytes. The whole stream is read.
+ */
+export async function readTarEntry(archive: NodeJS.ReadableStream, name: string, maxBytes: number): Promise<Buffer | undefined> {
+  const extract = tar.extract();
+  let found: Buffer | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      const wanted = header.name.replace(/^\.\//, '') === name && header.type === 'file' && (header.size ?? 0) <= maxBytes;
+      const chunks: Buffer[] = [];
+      if (wanted) stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (wanted) found = Buffer.concat(chunks);
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  archive.on('error', (err: Error) => extract.destroy(err));
+  archive.pipe(extract);
+  await done;
+  return found;
+}
