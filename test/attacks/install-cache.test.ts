@@ -1,0 +1,112 @@
+/**
+ * Attacks on the install step and the dependency cache, on the real path (real registry through
+ * the host's proxy CA, real Docker, Redis and git over HTTP):
+ * - cache poisoning with npm-shrinkwrap.json: a poisoner commits an honest package-lock.json byte
+ *   for byte plus a shrinkwrap pinning another express; a later honest submission with that
+ *   lockfile must run its own locked express, as if the poisoner never ran;
+ * - a cache entry tampered with on disk is refused on restore (checked against the lockfile);
+ * - a registry that cannot be reached is the platform's failure (retried, never the candidate's),
+ *   while a package that does not exist is the candidate's.
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitServer, type GitServer } from '../../runner/devtools/git-server.ts';
+import { startRedis, type TestRedis } from '../../runner/devtools/redis.ts';
+import { startStack, type Stack } from '../../runner/devtools/stack.ts';
+import type { Report } from '../../runner/report/schema.ts';
+import { createTar } from '../../runner/stages/pack/tar.ts';
+
+const FIXTURES = 'test/fixtures/install-cache';
+let redis: TestRedis;
+let git: GitServer;
+let stack: Stack;
+const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'assay-poison-cache-'));
+
+beforeAll(async () => {
+  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
+  stack = await startStack(redis.url, { ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' });
+  await stack.startWorker();
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await git?.close();
+  await redis?.stop();
+});
+
+async function grade(on: Stack, files: { dir: string } | Record<string, string>): Promise<Report> {
+  const repo = await git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files);
+  const record = await on.submit({ challenge: 'simple-api', repoUrl: repo.url });
+  await on.waitForFinal(record.id, 240_000);
+  return (await on.store.getReport(record.id))!;
+}
+
+const step = (r: Report, name: string) => r.steps.find((s) => s.name === name);
+const expressRan = (r: Report) => /EXPRESS (\S+)/.exec(step(r, 'start')?.log?.text ?? '')?.[1];
+let locked: string;
+beforeAll(async () => {
+  const lock = JSON.parse(await readFile(`${FIXTURES}/honest/package-lock.json`, 'utf8')) as { packages: Record<string, { version: string }> };
+  locked = lock.packages['node_modules/express']!.version;
+  expect(locked).not.toBe('4.17.1');
+});
+
+describe('dependency cache poisoning', () => {
+  it('an honest lockfile graded after a shrinkwrap poisoner runs its own locked tree', async () => {
+    const poisoner = await grade(stack, { dir: `${FIXTURES}/poisoner` });
+    expect(step(poisoner, 'install')?.status, step(poisoner, 'install')?.log?.text).toBe('passed');
+    expect(expressRan(poisoner), 'npm installs from npm-shrinkwrap.json').toBe('4.17.1');
+
+    const honest = await grade(stack, { dir: `${FIXTURES}/honest` });
+    expect(step(honest, 'install')?.reason ?? '', 'the poisoner\'s cache entry is not the honest one\'s').not.toMatch(/restored/);
+    expect(expressRan(honest), 'the honest submission runs the express its lockfile pins').toBe(locked);
+    expect(honest.score.percent).toBe(100);
+
+    const again = await grade(stack, { dir: `${FIXTURES}/honest` });
+    expect(step(again, 'install')?.reason).toMatch(/restored node_modules from the dependency cache/);
+    expect(expressRan(again)).toBe(locked);
+  });
+
+  it('refuses a cache entry whose tree does not match the lockfile, and installs afresh', async () => {
+    // Overwrite every entry with a tree claiming another express: as if the cache dir were tampered with.
+    const forged = await createTar([
+      { type: 'file', path: 'node_modules/.package-lock.json', content: Buffer.from(JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/express': { version: '4.17.1' } } })) },
+      { type: 'file', path: 'node_modules/express/package.json', content: Buffer.from('{"name":"express","version":"4.17.1"}') },
+    ]);
+    const entries = readdirSync(cacheDir).filter((f) => f.endsWith('.tar'));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const f of entries) writeFileSync(path.join(cacheDir, f), forged);
+
+    const honest = await grade(stack, { dir: `${FIXTURES}/honest` });
+    expect(step(honest, 'install')?.reason ?? '').not.toMatch(/restored/);
+    expect(expressRan(honest)).toBe(locked);
+    expect(honest.score.percent).toBe(100);
+  });
+});
+
+describe('whose fault a failed install is', () => {
+  it('a registry that cannot be reached is a platform failure, retried and never blamed on the candidate', async () => {
+    const offline = await startStack(redis.url, { ASSAY_NPM_REGISTRY: 'http://127.0.0.1:9/', ASSAY_JOB_ATTEMPTS: '2', ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-c-')) });
+    try {
+      await offline.startWorker();
+      const report = await grade(offline, { dir: `${FIXTURES}/honest` });
+      expect(report.status).toBe('failed');
+      expect(report.error).toMatchObject({ fault: 'platform', code: 'REGISTRY_UNAVAILABLE' });
+      expect(report.error?.message).toMatch(/not the candidate's fault/);
+    } finally {
+      await offline.close();
+    }
+  });
+
+  it('a dependency that does not exist is the candidate\'s failure, with npm\'s reason', async () => {
+    const pkg = JSON.parse(await readFile(`${FIXTURES}/honest/package.json`, 'utf8')) as { dependencies: Record<string, string> };
+    pkg.dependencies['assay-no-such-package-3f9c2e'] = '1.0.0';
+    const report = await grade(stack, { 'package.json': JSON.stringify(pkg), 'server.js': 'require("express")' });
+    expect(report.status).toBe('completed');
+    expect(step(report, 'install')?.status).toBe('failed');
+    expect(step(report, 'install')?.log?.text).toMatch(/E404|404 Not Found/);
+    expect(report.score.points).toBe(0);
+  });
+});
