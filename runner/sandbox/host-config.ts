@@ -3,6 +3,7 @@
  * can pin each flag and the integration tests prove each one holds on a real engine.
  */
 import type Docker from 'dockerode';
+import { SANDBOX_SECCOMP } from './seccomp.ts';
 
 export const SANDBOX_UID = 1000;
 export const LABEL_MANAGED = 'dev.assay.managed';
@@ -18,7 +19,7 @@ export interface SandboxLimits {
   pids: number;
   /** Size of the writable /workspace tmpfs. */
   workspaceMb: number;
-  /** Size of the writable /tmp tmpfs. @defaultValue 64 */
+  /** Size of the writable /tmp tmpfs. @defaultValue memoryMb / 16, between 4 and 64 (see tmpfsSizes) */
   tmpMb?: number;
   /** Open files per process. @defaultValue 1024 */
   nofile?: number;
@@ -61,12 +62,28 @@ function networkMode(network: SandboxNetwork): string {
   }
 }
 
+/**
+ * Sizes of the writable tmpfs mounts. Their pages count against the container's memory limit,
+ * so together they stay near 60% of it (workspace at most half, as the challenge repository
+ * clamps it, /tmp a sixteenth, /dev/shm a thirty-second): a service that fills its disk gets
+ * ENOSPC and keeps answering instead of being OOM-killed.
+ */
+export function tmpfsSizes(limits: SandboxLimits): { workspaceMb: number; tmpMb: number; shmMb: number } {
+  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(v)));
+  return {
+    workspaceMb: Math.min(limits.workspaceMb, Math.max(16, Math.floor(limits.memoryMb / 2))),
+    tmpMb: limits.tmpMb ?? clamp(limits.memoryMb / 16, 4, 64),
+    shmMb: clamp(limits.memoryMb / 32, 4, 16),
+  };
+}
+
 export function buildCreateOptions(spec: SandboxSpec): Docker.ContainerCreateOptions {
   const { limits } = spec;
   const memoryBytes = limits.memoryMb * 1024 * 1024;
   const fileSizeBytes = (limits.fileSizeMb ?? limits.workspaceMb) * 1024 * 1024;
   const nofile = limits.nofile ?? 1024;
   const tmpfsOwner = `uid=${SANDBOX_UID},gid=${SANDBOX_UID}`;
+  const sizes = tmpfsSizes(limits);
   return {
     Image: spec.image,
     Cmd: spec.command ?? [],
@@ -95,11 +112,12 @@ export function buildCreateOptions(spec: SandboxSpec): Docker.ContainerCreateOpt
       PidsLimit: limits.pids,
       ReadonlyRootfs: true,
       Tmpfs: {
-        '/workspace': `rw,exec,nosuid,nodev,size=${limits.workspaceMb}m,mode=0755,${tmpfsOwner}`,
-        '/tmp': `rw,noexec,nosuid,nodev,size=${limits.tmpMb ?? 64}m,mode=1777`,
+        '/workspace': `rw,exec,nosuid,nodev,size=${sizes.workspaceMb}m,mode=0755,${tmpfsOwner}`,
+        '/tmp': `rw,noexec,nosuid,nodev,size=${sizes.tmpMb}m,mode=1777`,
       },
+      ShmSize: sizes.shmMb * 1024 * 1024,
       CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
+      SecurityOpt: ['no-new-privileges', SANDBOX_SECCOMP],
       Ulimits: [
         { Name: 'nofile', Soft: nofile, Hard: nofile },
         { Name: 'fsize', Soft: fileSizeBytes, Hard: fileSizeBytes },
