@@ -8,6 +8,12 @@ import { z } from 'zod';
 export const RUNTIMES = ['node', 'python'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
+/**
+ * `service`: the candidate's service runs in its sandbox and the hidden suite runs in the grader
+ * container (black-box HTTP, plus driver calls for unit-level checks). `tests`: the hidden
+ * node:test files run inside the candidate's sandbox, in the same process as the candidate's
+ * code, so every report of it is flagged `in_process_results`: evidence, unfit for scoring.
+ */
 export const CHALLENGE_KINDS = ['service', 'tests'] as const;
 export type ChallengeKind = (typeof CHALLENGE_KINDS)[number];
 
@@ -72,6 +78,13 @@ export const ManifestSchema = z.strictObject({
     .strictObject({
       /** The port passed to the candidate as PORT. @defaultValue 8080 */
       port: z.number().int().min(1024).max(65535).default(8080),
+      /**
+       * Loopback port of Assay's driver (Node only). When set, the driver runs beside the service
+       * in the candidate's container, and each test of the suite gets `driver`, which calls the
+       * candidate's modules from the grader: unit-level checks whose verdicts are still computed
+       * in the grader. Unset: no driver.
+       */
+      driverPort: z.number().int().min(1024).max(65535).optional(),
     })
     .default({ port: 8080 }),
   suite: z.strictObject({
@@ -89,6 +102,13 @@ export const ManifestSchema = z.strictObject({
       maxPercent: z.number().min(0).max(100).default(50),
     })
     .default({ maxPercent: 50 }),
+}).superRefine((m, ctx) => {
+  const driverPort = m.service.driverPort;
+  if (driverPort === undefined) return;
+  // The driver is a Node program that imports the candidate's modules, next to a service.
+  if (m.kind !== 'service') ctx.addIssue({ code: 'custom', path: ['service', 'driverPort'], message: 'the driver runs beside a service: only for kind "service"' });
+  if (m.runtimes.some((r) => r !== 'node')) ctx.addIssue({ code: 'custom', path: ['service', 'driverPort'], message: 'the driver imports Node modules: runtimes must be ["node"]' });
+  if (driverPort === m.service.port) ctx.addIssue({ code: 'custom', path: ['service', 'driverPort'], message: 'must differ from service.port' });
 });
 export type ChallengeManifest = z.infer<typeof ManifestSchema>;
 

@@ -21,6 +21,14 @@ export const FLAG_CODES = [
   'no_tests_ran',
   'files_dropped',
   'service_crashed',
+  /** The service (or the driver) stopped answering; the remaining tests failed without waiting. */
+  'service_unresponsive',
+  /** A process of the candidate wrote more output than the cap, so its container was stopped. */
+  'output_limit',
+  /** A "tests" challenge: the results come from the candidate's own process (evidence, unfit for scoring). */
+  'in_process_results',
+  /** Results that could not be trusted (a cut result channel, a skipped check, a test reported twice...) were voided. */
+  'results_voided',
 ] as const;
 export type FlagCode = (typeof FLAG_CODES)[number];
 

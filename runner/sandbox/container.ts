@@ -47,6 +47,8 @@ export interface BackgroundProcess {
   readonly exited: Promise<number | null>;
   /** Undefined while running; the exit code (or null when unknown) once it ended. */
   exitCode(): number | null | undefined;
+  /** Whether its output passed `killAfterOutputBytes`, so the container was killed for it. */
+  outputLimited(): boolean;
 }
 
 const RECEIVED_MARKER = 'assay:received';
@@ -253,7 +255,7 @@ export class SandboxContainer {
       }
       return exitCode;
     });
-    return { output: capture.output, exited, exitCode: () => exitCode };
+    return { output: capture.output, exited, exitCode: () => exitCode, outputLimited: () => capture.floodedAt !== undefined };
   }
 
   /** Waits for the main process (spec.command) to exit, killing it at the deadline. */

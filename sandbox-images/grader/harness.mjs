@@ -3,13 +3,22 @@
 // candidate's service is reachable on 127.0.0.1 and nothing else is reachable at all.
 //
 // Takes (argv): --suite <file.mjs> --port <n> --ready-timeout-ms <n> --test-timeout-ms <n>
-//               --total-timeout-ms <n> --max-response-bytes <n>
-// Does: waits until the service accepts TCP connections, then runs the suite's tests one by one.
-//   Every request has a timeout and a response-size cap and never follows redirects or
-//   decompresses, so a frozen or hostile service fails tests instead of hanging the grader.
-// Prints: one JSON line per event, each prefixed: "ASSAY_READY {readyMs}" or
+//               --total-timeout-ms <n> --max-response-bytes <n> [--driver-port <n>]
+//               [--unresponsive-after <n>]
+// Does: waits until the service (and the driver, when there is one) accepts TCP connections,
+//   then runs the suite's tests one by one. Every request has a timeout and a response-size cap
+//   and never follows redirects or decompresses, so a frozen or hostile service fails tests
+//   instead of hanging the grader. With --driver-port, each test also gets `driver`, a client of
+//   Assay's driver in the candidate's container (sandbox-images/node/driver.mjs) that calls the
+//   candidate's modules and returns what they returned or threw; the suite compares those values
+//   here, so no verdict is ever computed where candidate code runs. After --unresponsive-after
+//   (default 3) request timeouts in a row on one target (the service or the driver), that target
+//   is given up: every later request to it fails at once, so a frozen service costs seconds, not
+//   one timeout per remaining test.
+// Prints: one JSON line per event, each prefixed: "ASSAY_READY {readyMs, driverReady?}" or
 //   "ASSAY_NOT_READY {reason}", "ASSAY_TEST {id, status, message?, durationMs}" per test as it
-//   finishes (so results survive a deadline), "ASSAY_SUITE_ERROR {message}", and "ASSAY_DONE {}".
+//   finishes (so results survive a deadline), "ASSAY_UNRESPONSIVE {target, timeouts}" when a
+//   target is given up, "ASSAY_SUITE_ERROR {message}", and "ASSAY_DONE {}".
 //   The candidate cannot write to this container's output: it runs in another container.
 import net from 'node:net';
 import http from 'node:http';
@@ -24,6 +33,8 @@ const { values: args } = parseArgs({
     'test-timeout-ms': { type: 'string', default: '5000' },
     'total-timeout-ms': { type: 'string', default: '60000' },
     'max-response-bytes': { type: 'string', default: '1048576' },
+    'driver-port': { type: 'string' },
+    'unresponsive-after': { type: 'string', default: '3' },
   },
 });
 const port = Number(args.port);
@@ -31,6 +42,7 @@ const readyTimeoutMs = Number(args['ready-timeout-ms']);
 const testTimeoutMs = Number(args['test-timeout-ms']);
 const totalTimeoutMs = Number(args['total-timeout-ms']);
 const maxResponseBytes = Number(args['max-response-bytes']);
+const unresponsiveAfter = Number(args['unresponsive-after']);
 const MAX_MESSAGE = 500;
 
 function emit(kind, data = {}) {
@@ -42,9 +54,9 @@ function clip(text) {
   return s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}… (${s.length - MAX_MESSAGE} more chars)` : s;
 }
 
-function canConnect() {
+function canConnect(targetPort) {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host: '127.0.0.1', port: targetPort });
     const done = (ok) => { socket.destroy(); resolve(ok); };
     socket.setTimeout(500, () => done(false));
     socket.once('connect', () => done(true));
@@ -52,10 +64,10 @@ function canConnect() {
   });
 }
 
-async function waitUntilReady() {
-  const started = Date.now();
-  while (Date.now() - started < readyTimeoutMs) {
-    if (await canConnect()) return Date.now() - started;
+/** Milliseconds until the port accepted a connection, or undefined at the deadline. */
+async function waitUntilListening(targetPort, started, deadline) {
+  while (Date.now() < deadline) {
+    if (await canConnect(targetPort)) return Date.now() - started;
     await new Promise((r) => setTimeout(r, 25));
   }
   return undefined;
@@ -64,10 +76,27 @@ async function waitUntilReady() {
 class HttpError extends Error {}
 
 /**
- * One HTTP request to the candidate's service. Never follows redirects, never decompresses,
- * caps the body and the time. Resolves { status, headers, text, json, durationMs }.
+ * Somewhere the harness sends requests: the service, or the driver. Tracks request timeouts in
+ * a row; at `unresponsiveAfter` the target is given up and every later request fails at once.
  */
-function request({ method = 'GET', path = '/', headers = {}, body, rawBody, timeoutMs = 3000 } = {}) {
+function target(name, targetPort, label) {
+  return { name, port: targetPort, label, timeoutsInARow: 0, givenUp: undefined };
+}
+
+function noteTimeout(t, timeoutMs) {
+  t.timeoutsInARow += 1;
+  if (t.givenUp === undefined && t.timeoutsInARow >= unresponsiveAfter) {
+    t.givenUp = `${t.label} stopped answering (${t.timeoutsInARow} requests in a row got no complete response within their timeout, the last ${timeoutMs} ms)`;
+    emit('UNRESPONSIVE', { target: t.name, timeouts: t.timeoutsInARow });
+  }
+}
+
+/**
+ * One HTTP request to a target in the candidate's container. Never follows redirects, never
+ * decompresses, caps the body and the time. Resolves { status, headers, text, json, durationMs }.
+ */
+function request(t, { method = 'GET', path = '/', headers = {}, body, rawBody, timeoutMs = 3000 } = {}) {
+  if (t.givenUp !== undefined) return Promise.reject(new HttpError(`${method} ${path}: not sent: ${t.givenUp}`));
   const payload = rawBody !== undefined ? Buffer.from(String(rawBody)) : body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
   const sendHeaders = { ...headers };
   if (payload) {
@@ -77,10 +106,13 @@ function request({ method = 'GET', path = '/', headers = {}, body, rawBody, time
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: '127.0.0.1', port, method, path, headers: sendHeaders,
+      host: '127.0.0.1', port: t.port, method, path, headers: sendHeaders,
       agent: false, maxHeaderSize: 16 * 1024, insecureHTTPParser: false,
     });
-    const timer = setTimeout(() => req.destroy(new HttpError(`${method} ${path}: no complete response within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => {
+      noteTimeout(t, timeoutMs);
+      req.destroy(new HttpError(`${method} ${path}: no complete response within ${timeoutMs} ms`));
+    }, timeoutMs);
     req.once('error', (err) => { clearTimeout(timer); reject(err instanceof HttpError ? err : new HttpError(`${method} ${path}: ${err.code ?? err.message}`)); });
     req.once('response', (res) => {
       const chunks = [];
@@ -95,6 +127,7 @@ function request({ method = 'GET', path = '/', headers = {}, body, rawBody, time
       });
       res.once('end', () => {
         clearTimeout(timer);
+        t.timeoutsInARow = 0;
         const text = Buffer.concat(chunks).toString('utf8');
         let json;
         try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
@@ -106,14 +139,156 @@ function request({ method = 'GET', path = '/', headers = {}, body, rawBody, time
   });
 }
 
+const service = target('service', port, 'the service');
+const driverTarget = args['driver-port'] ? target('driver', Number(args['driver-port']), "the driver (the candidate's modules)") : undefined;
+
 const client = {
-  request,
-  get: (path, opts = {}) => request({ ...opts, method: 'GET', path }),
-  delete: (path, opts = {}) => request({ ...opts, method: 'DELETE', path }),
-  post: (path, body, opts = {}) => request({ ...opts, method: 'POST', path, body }),
-  patch: (path, body, opts = {}) => request({ ...opts, method: 'PATCH', path, body }),
-  put: (path, body, opts = {}) => request({ ...opts, method: 'PUT', path, body }),
+  request: (opts) => request(service, opts),
+  get: (path, opts = {}) => request(service, { ...opts, method: 'GET', path }),
+  delete: (path, opts = {}) => request(service, { ...opts, method: 'DELETE', path }),
+  post: (path, body, opts = {}) => request(service, { ...opts, method: 'POST', path, body }),
+  patch: (path, body, opts = {}) => request(service, { ...opts, method: 'PATCH', path, body }),
+  put: (path, body, opts = {}) => request(service, { ...opts, method: 'PUT', path, body }),
 };
+
+// --- the driver's client --------------------------------------------------------------------
+
+/** An object kept in the driver (a constructed instance, or a result kept with `keep`). */
+class Handle {
+  constructor(id) {
+    this.id = id;
+  }
+}
+
+/** The driver could not make the call (no such module, export or method; a bad answer). */
+class DriverError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'AssayDriverError';
+  }
+}
+
+/** Stands for a value JSON cannot carry back (a function, a symbol, a cycle, a promise). */
+class Opaque {
+  constructor(kind, detail) {
+    this.kind = kind;
+    if (detail !== undefined) this.detail = detail;
+  }
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function defineAll(target, entries) {
+  // defineProperty, not assignment: a key such as "__proto__" stays a plain data property.
+  for (const [k, v] of entries) Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return target;
+}
+
+function encodeArg(value, depth = 0) {
+  if (depth > 32) throw new Error('driver arguments are nested too deeply');
+  if (value === undefined) return { $type: 'undefined' };
+  if (value instanceof Handle) return { $handle: value.id };
+  if (value instanceof Uint8Array) return { $type: 'bytes', base64: Buffer.from(value).toString('base64') };
+  if (Array.isArray(value)) return value.map((v) => encodeArg(v, depth + 1));
+  if (isObject(value)) return defineAll({}, Object.entries(value).map(([k, v]) => [k, encodeArg(v, depth + 1)]));
+  return value;
+}
+
+/** The candidate's value as the driver described it (see sandbox-images/node/driver.mjs). */
+function decodeValue(v, depth = 0) {
+  if (depth > 64) return new Opaque('truncated');
+  if (Array.isArray(v)) return v.map((x) => decodeValue(x, depth + 1));
+  if (!isObject(v)) return v;
+  if (typeof v.$handle === 'string') return new Handle(v.$handle);
+  const list = (x) => (Array.isArray(x) ? x : []);
+  switch (v.$type) {
+    case 'undefined': return undefined;
+    case 'bytes': return Buffer.from(String(v.base64 ?? ''), 'base64');
+    case 'number': return Number(v.value);
+    case 'bigint': try { return BigInt(String(v.value)); } catch { return new Opaque('bigint', String(v.value)); }
+    case 'date': return new Date(v.value ?? NaN);
+    case 'map': return new Map(list(v.entries).map((e) => [decodeValue(list(e)[0], depth + 1), decodeValue(list(e)[1], depth + 1)]));
+    case 'set': return new Set(list(v.values).map((x) => decodeValue(x, depth + 1)));
+    case 'error': return candidateError(v);
+    case 'object': return defineAll({}, list(v.entries).map((e) => [String(list(e)[0]), decodeValue(list(e)[1], depth + 1)]));
+    case 'function': case 'symbol': case 'circular': case 'truncated': case 'promise':
+      return new Opaque(v.$type, v.name ?? v.description);
+    default:
+      return defineAll({}, Object.entries(v).map(([k, x]) => [k, decodeValue(x, depth + 1)]));
+  }
+}
+
+/** What the candidate's code threw, as an Error carrying its name, message and own properties (status, code, ...). */
+function candidateError(e) {
+  const err = new Error(String(e?.message ?? ''));
+  Object.defineProperty(err, 'name', { value: String(e?.name ?? 'Error'), enumerable: false, writable: true, configurable: true });
+  const props = isObject(e?.props) ? Object.entries(e.props).filter(([k]) => k !== 'name' && k !== 'message' && k !== 'stack') : [];
+  return defineAll(err, props.map(([k, x]) => [k, decodeValue(x)]));
+}
+
+function settled(r) {
+  if (!isObject(r)) return { status: 'rejected', reason: new DriverError('the driver gave no answer for this call') };
+  if (r.ok === true) return { status: 'fulfilled', value: decodeValue(r.value) };
+  const e = isObject(r.error) ? r.error : {};
+  return { status: 'rejected', reason: e.origin === 'candidate' ? candidateError(e) : new DriverError(String(e.message ?? 'the driver could not make the call')) };
+}
+
+/** A call descriptor on the wire: {module, export, args, new?} or {handle, method, args}. */
+function wireCall(call) {
+  const args = encodeArg(call.args ?? []);
+  if (call.target !== undefined) {
+    if (!(call.target instanceof Handle)) throw new DriverError('a call on an object needs a handle from construct() or keep');
+    return { handle: call.target.id, method: call.method, args };
+  }
+  return { module: call.module, export: call.export, args, ...(call.new ? { new: true } : {}), ...(call.keep ? { keep: true } : {}) };
+}
+
+/**
+ * The `driver` a test receives: calls into the candidate's modules, each answer decoded. One
+ * session per test: the objects it keeps and the folders it makes are dropped when it ends.
+ */
+function driverClient(t, sessionId) {
+  /** `what` names the call in messages, e.g. "src/money.js toCents()". */
+  async function post(what, body, timeoutMs = 3000) {
+    let res;
+    try {
+      res = await request(t, { method: 'POST', path: '/', body: { ...body, session: sessionId }, timeoutMs });
+    } catch (err) {
+      throw new DriverError(`driver ${what}: ${String(err?.message ?? err).replace(/^POST \/: /, '')}`);
+    }
+    if (res.status !== 200 || !isObject(res.json)) throw new DriverError(`driver ${what}: the driver answered ${res.status}: ${clip(res.text)}`);
+    return res.json;
+  }
+  const name = (call) => (call.target !== undefined ? `.${call.method}()` : `${call.module} ${call.new ? 'new ' : ''}${call.export}()`);
+  async function run(call, { timeoutMs } = {}) {
+    const out = settled(await post(name(call), { op: 'call', call: wireCall(call) }, timeoutMs));
+    if (out.status === 'rejected') throw out.reason;
+    return out.value;
+  }
+  return {
+    /** Calls an exported function: resolves what it returned (awaited), rejects with what it threw. */
+    call: (module, name, ...args) => run({ module, export: name, args }),
+    /** `new` on an exported class: resolves a handle to the instance, kept in the driver. */
+    construct: (module, name, ...args) => run({ module, export: name, args, new: true }),
+    /** Calls a method of a kept object. */
+    invoke: (handle, method, ...args) => run({ target: handle, method, args }),
+    /** One call given as a descriptor ({module, export, args, new?, keep?} or {target, method, args}), with options. */
+    run,
+    /** Starts every call in the same tick in the candidate's process, then waits for all: Promise.allSettled results. */
+    settle: async (calls, { timeoutMs } = {}) => {
+      const answer = await post(`settle(${calls.map(name).join(', ')})`, { op: 'settle', calls: calls.map(wireCall) }, timeoutMs);
+      if (!Array.isArray(answer.results) || answer.results.length !== calls.length) throw new DriverError('the driver answered a different number of results');
+      return answer.results.map(settled);
+    },
+    /** A fresh folder in the candidate's container with these files ({relative path: text}) and empty dirs; resolves its absolute path. */
+    tempDir: async (files = {}, dirs = []) => {
+      const answer = await post('tempDir()', { op: 'tempdir', files, dirs });
+      if (typeof answer.path !== 'string') throw new DriverError('the driver answered no folder');
+      return answer.path;
+    },
+    end: () => post('end()', { op: 'end' }, 1000),
+  };
+}
 
 async function main() {
   const tests = [];
@@ -126,24 +301,31 @@ async function main() {
     emit('SUITE_ERROR', { message: clip(err?.stack ?? err) });
     return;
   }
-  const readyMs = await waitUntilReady();
+  const waitStarted = Date.now();
+  const waitDeadline = waitStarted + readyTimeoutMs;
+  const [readyMs, driverMs] = await Promise.all([
+    waitUntilListening(port, waitStarted, waitDeadline),
+    driverTarget ? waitUntilListening(driverTarget.port, waitStarted, waitDeadline) : Promise.resolve(0),
+  ]);
   if (readyMs === undefined) {
     emit('NOT_READY', { reason: `nothing accepted connections on port ${port} within ${readyTimeoutMs} ms` });
     return;
   }
-  emit('READY', { readyMs });
+  if (driverTarget && driverMs === undefined) driverTarget.givenUp = `the driver did not accept connections on port ${driverTarget.port} within ${readyTimeoutMs} ms`;
+  emit('READY', { readyMs, ...(driverTarget ? { driverReady: driverMs !== undefined } : {}) });
   const deadline = Date.now() + totalTimeoutMs;
-  for (const t of tests) {
+  for (const [index, t] of tests.entries()) {
     const started = Date.now();
     const budget = Math.min(t.timeoutMs, deadline - started);
     if (budget <= 0) {
       emit('TEST', { id: t.id, status: 'timeout', message: `the test step ran out of time (${totalTimeoutMs} ms) before this test`, durationMs: 0 });
       continue;
     }
+    const driver = driverTarget ? driverClient(driverTarget, `t${index}`) : undefined;
     let timer;
     try {
       await Promise.race([
-        t.fn({ http: client }),
+        t.fn({ http: client, ...(driver ? { driver } : {}) }),
         new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error(`test took longer than ${budget} ms`), { assayTimeout: true })), budget); }),
       ]);
       emit('TEST', { id: t.id, status: 'passed', durationMs: Date.now() - started });
@@ -152,6 +334,9 @@ async function main() {
     } finally {
       clearTimeout(timer);
     }
+    // The session's folders live in the candidate's container, which is removed after the run,
+    // so a failed clean-up changes nothing: it is not awaited, and its failure is dropped.
+    if (driver && driverTarget.givenUp === undefined) driver.end().catch(() => {});
   }
 }
 

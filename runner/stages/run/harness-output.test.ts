@@ -96,6 +96,31 @@ describe('parseHarnessOutput', () => {
     expect(parseHarnessOutput(line('READY', { readyMs: 'soon' })).ready).toEqual({ readyMs: 0 });
   });
 
+  it('reads whether the driver was ready, only when the harness says', () => {
+    expect(parseHarnessOutput(line('READY', { readyMs: 7, driverReady: true })).ready).toEqual({ readyMs: 7, driverReady: true });
+    expect(parseHarnessOutput(line('READY', { readyMs: 7, driverReady: false })).ready).toEqual({ readyMs: 7, driverReady: false });
+    expect(parseHarnessOutput(line('READY', { readyMs: 7, driverReady: 'yes' })).ready).toEqual({ readyMs: 7 });
+  });
+
+  it('lists each target the harness gave up once, with its timeouts in a row', () => {
+    const out = parseHarnessOutput(
+      [
+        line('READY', { readyMs: 1 }),
+        line('TEST', { id: 'a', status: 'failed' }),
+        line('UNRESPONSIVE', { target: 'service', timeouts: 3 }),
+        line('UNRESPONSIVE', { target: 'service', timeouts: 4 }),
+        line('UNRESPONSIVE', { target: 'driver', timeouts: 'three' }),
+        line('DONE', {}),
+      ].join('\n'),
+    );
+    expect(out.unresponsive).toEqual([
+      { target: 'service', timeouts: 3 },
+      { target: 'driver', timeouts: 0 },
+    ]);
+    expect(parseHarnessOutput(line('UNRESPONSIVE', {})).unresponsive).toEqual([{ target: 'service', timeouts: 0 }]);
+    expect(parseHarnessOutput(line('DONE', {})).unresponsive).toBeUndefined();
+  });
+
   it('finds nothing in empty output: not ready, not done, no results', () => {
     expect(parseHarnessOutput('')).toEqual({ done: false, results: [] });
   });

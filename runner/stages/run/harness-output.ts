@@ -3,11 +3,14 @@ import type { RawResult } from '../../report/score.ts';
 import { TEST_STATUSES, type TestStatus } from '../../report/schema.ts';
 
 export interface HarnessOutput {
-  ready?: { readyMs: number };
+  /** `driverReady` only when the challenge has a driver. */
+  ready?: { readyMs: number; driverReady?: boolean };
   notReady?: string;
   suiteError?: string;
   done: boolean;
   results: RawResult[];
+  /** Targets the harness gave up after request timeouts in a row (`service`, `driver`), once each. */
+  unresponsive?: { target: string; timeouts: number }[];
 }
 
 export function parseHarnessOutput(stdout: string): HarnessOutput {
@@ -23,8 +26,15 @@ export function parseHarnessOutput(stdout: string): HarnessOutput {
     }
     switch (m[1]) {
       case 'READY':
-        out.ready = { readyMs: Number(data.readyMs) || 0 };
+        out.ready = { readyMs: Number(data.readyMs) || 0, ...(typeof data.driverReady === 'boolean' ? { driverReady: data.driverReady } : {}) };
         break;
+      case 'UNRESPONSIVE': {
+        const target = typeof data.target === 'string' ? data.target : 'service';
+        if (!out.unresponsive?.some((u) => u.target === target)) {
+          out.unresponsive = [...(out.unresponsive ?? []), { target, timeouts: Number(data.timeouts) || 0 }];
+        }
+        break;
+      }
       case 'NOT_READY':
         out.notReady = String(data.reason ?? 'the service did not become ready');
         break;

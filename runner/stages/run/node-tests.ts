@@ -3,12 +3,20 @@
  * by the pack stage, run inside the candidate's network-less sandbox with Assay's reporter
  * (baked into the image). Only reporter lines carrying this run's nonce count; afterwards the
  * hidden files are hashed again, and any change voids the results.
+ *
+ * These verdicts are computed in the candidate's own process, where the candidate's code can
+ * patch node:test, node:assert or process.exit and forge them (docs/security.md). Nothing here
+ * can make them trustworthy, so every report is flagged `in_process_results`, and the stage fails
+ * closed on whatever it can see go wrong: a run that did not end normally, a cut in the result
+ * channel, a hash check that did not run, or a test reported twice voids every result
+ * (`results_voided`). Challenges that score candidates use kind "service", whose suite runs in
+ * the grader (with the driver for unit-level checks).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Challenge } from '../../challenges/repository.ts';
 import type { Flag, Step } from '../../report/schema.ts';
 import type { RawResult } from '../../report/score.ts';
-import { describeVerdict, type SandboxContainer } from '../../sandbox/index.ts';
+import { describeVerdict, type SandboxContainer, type StepRun } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import type { TestOutcome } from './outcome.ts';
 import { TEST_STATUSES, type TestStatus } from '../../report/schema.ts';
@@ -69,17 +77,20 @@ export async function runNodeTests(box: SandboxContainer, challenge: Challenge, 
     ['node', '--test', `--test-reporter=${REPORTER}`, `--test-timeout=${limits.perTestTimeoutMs}`, ...hidden.testPaths],
     { timeoutMs: limits.testTimeoutMs, outputBytes: limits.outputBytes, stdoutBytes: 2 * 1024 * 1024, env: { NODE_ENV: 'test' }, signal },
   );
-  let results = parseReporterOutput(run.stdout.text, hidden.nonce);
-  const flags: Flag[] = [];
+  const reported = parseReporterOutput(run.stdout.text, hidden.nonce);
+  const flags: Flag[] = [{ code: 'in_process_results', message: IN_PROCESS_WARNING }];
   if (run.verdict === 'oom_killed' || run.verdict === 'timeout' || run.verdict === 'output_limit') {
     flags.push({ code: 'resource_limit', message: `the test run was ${describeVerdict(run.verdict, run, { memoryMb: limits.memoryMb, timeoutMs: limits.testTimeoutMs })}` });
   }
-  if (run.verdict !== 'timeout' && run.verdict !== 'output_limit' && run.verdict !== 'oom_killed') {
-    const changed = await changedHiddenFiles(box, hidden);
-    if (changed.length > 0) {
-      flags.push({ code: 'tests_tampered', message: `hidden test files changed during the run: ${changed.slice(0, 5).join(', ')}` });
-      results = results.map((r) => ({ ...r, status: 'error' as const, message: 'voided: the hidden test files were modified during the run' }));
-    }
+  const hashed = run.verdict === 'ok' || run.verdict === 'nonzero_exit' ? await changedHiddenFiles(box, hidden) : undefined;
+  const untrusted = whyUntrusted(run, reported, hashed);
+  let results = reported;
+  if (hashed && hashed.length > 0) {
+    flags.push({ code: 'tests_tampered', message: `hidden test files changed during the run: ${hashed.slice(0, 5).join(', ')}` });
+    results = reported.map((r) => ({ ...r, status: 'error' as const, message: 'voided: the hidden test files were modified during the run' }));
+  } else if (untrusted) {
+    flags.push({ code: 'results_voided', message: `every result was voided: ${untrusted}` });
+    results = reported.map((r) => ({ ...r, status: 'error' as const, message: `voided: ${untrusted}` }));
   }
   const log = { ...run.output };
   return {
@@ -98,10 +109,44 @@ export async function runNodeTests(box: SandboxContainer, challenge: Challenge, 
   };
 }
 
-/** Hashes the hidden files inside the sandbox (absolute tool path: the root file system is read-only). */
-async function changedHiddenFiles(box: SandboxContainer, hidden: HiddenTests): Promise<string[]> {
+const IN_PROCESS_WARNING =
+  "the hidden tests ran in the candidate's own process, where the candidate's code can forge their results: treat this score as evidence, not proof (use a service challenge with the driver to score)";
+
+/**
+ * Why the results of a run cannot be taken as they are, or undefined when nothing visible went
+ * wrong. node --test exits 0 when every test passed and 1 when some failed; anything else means
+ * the run did not end as a test run does. `changed` is undefined when the hash check did not run.
+ * Pure.
+ */
+export function whyUntrusted(run: Pick<StepRun, 'verdict' | 'exitCode' | 'stdout'>, reported: RawResult[], changed: string[] | undefined): string | undefined {
+  const someFailed = reported.some((r) => r.status !== 'passed' && r.status !== 'skipped');
+  if (run.verdict === 'nonzero_exit' && !(run.exitCode === 1 && someFailed)) {
+    return `the test run exited with code ${run.exitCode ?? 'unknown'}${run.exitCode === 1 ? ' although no test reported a failure' : ''}`;
+  }
+  if (run.verdict !== 'ok' && run.verdict !== 'nonzero_exit') return `the test run did not end normally (${run.verdict})`;
+  if (run.stdout.cutBytes > 0) return `the result channel was cut (${run.stdout.cutBytes} bytes of the test run's stdout were not read)`;
+  if (changed === undefined) return 'the hidden test files could not be checked after the run';
+  const seen = new Set<string>();
+  const twice = reported.find((r) => (seen.has(r.id) ? true : (seen.add(r.id), false)));
+  if (twice) return `test ${twice.id} was reported more than once`;
+  return undefined;
+}
+
+/**
+ * Hashes the hidden files inside the sandbox (absolute tool path: the root file system is
+ * read-only) and lists those that changed; undefined when the check itself could not run.
+ */
+async function changedHiddenFiles(box: SandboxContainer, hidden: HiddenTests): Promise<string[] | undefined> {
   const paths = [...hidden.hashes.keys()];
-  const run = await box.exec(['/usr/bin/sha256sum', '--', ...paths], { timeoutMs: 30_000, outputBytes: 256 * 1024 });
+  let run: StepRun;
+  try {
+    run = await box.exec(['/usr/bin/sha256sum', '--', ...paths], { timeoutMs: 30_000, outputBytes: 256 * 1024 });
+  } catch {
+    // The caller voids the results of a run it could not check: failing closed is the handling.
+    return undefined;
+  }
+  // sha256sum exits 1 for a missing file (a deletion, which the comparison below reports).
+  if (run.verdict !== 'ok' && run.verdict !== 'nonzero_exit') return undefined;
   const seen = new Map<string, string>();
   for (const line of run.stdout.text.split('\n')) {
     const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);

@@ -5,6 +5,13 @@
  * after an install that needed the registry, the grader joins the candidate's), and the hidden
  * HTTP suite reaches the service on 127.0.0.1 only. The harness waits for the service to accept
  * connections, bounded by the challenge's start timeout.
+ *
+ * When the manifest names a `service.driverPort`, Assay's driver (baked into the Node image)
+ * runs beside the service: the suite's unit-level checks call the candidate's modules through
+ * it, and compare the answers in the grader, so no verdict is computed where candidate code runs.
+ *
+ * Kills are reported with their cause: the output cap (`output_limit`), memory and the pids
+ * limit (`resource_limit`), a service that stopped answering (`service_unresponsive`).
  */
 import { PlatformError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -12,7 +19,7 @@ import type { Challenge } from '../../challenges/repository.ts';
 import type { Flag, Step } from '../../report/schema.ts';
 import type { RawResult } from '../../report/score.ts';
 import type { TestOutcome } from './outcome.ts';
-import { SandboxContainer, describeVerdict, type DockerClient, type ImageRef, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
+import { SandboxContainer, describeVerdict, type CappedText, type DockerClient, type ImageRef, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar } from '../pack/tar.ts';
 import type { RuntimePlan } from '../runtime.ts';
@@ -20,6 +27,10 @@ import { parseHarnessOutput } from './harness-output.ts';
 
 const GRADER_LIMITS = { memoryMb: 256, cpus: 1, pids: 128, workspaceMb: 32 };
 const HARNESS_SLACK_MS = 5_000;
+/** Where the Node image keeps the driver (sandbox-images/node/driver.mjs). */
+const DRIVER = '/opt/assay/driver.mjs';
+/** Request timeouts in a row after which the harness gives a target up (see the harness). */
+const UNRESPONSIVE_AFTER = 3;
 
 /**
  * Starts the grader container holding the suite, idle until the harness is exec'd into it.
@@ -62,8 +73,12 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
   const { manifest } = input.challenge;
   const { limits } = manifest;
   const port = manifest.service.port;
+  const driverPort = manifest.service.driverPort;
+  // Passed explicitly, so a report can name the cap the service ran into.
+  const outputCap = limits.outputBytes * 64;
   const started = Date.now();
-  const service = await candidate.execInBackground(input.startArgv, { outputBytes: limits.outputBytes, env: { PORT: String(port) } });
+  const service = await candidate.execInBackground(input.startArgv, { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap, env: { PORT: String(port) } });
+  const driver = driverPort === undefined ? undefined : await candidate.execInBackground(['node', DRIVER, '--port', String(driverPort)], { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap });
 
   // The harness's READY line, noticed as it streams (a line may span chunks).
   let ready = false;
@@ -83,35 +98,51 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
       'node', '/opt/assay/grader/harness.mjs',
       '--suite', `/workspace/suite/${manifest.suite.entry}`,
       '--port', String(port),
+      ...(driverPort === undefined ? [] : ['--driver-port', String(driverPort)]),
       '--ready-timeout-ms', String(limits.startTimeoutMs),
       '--test-timeout-ms', String(limits.perTestTimeoutMs),
       '--total-timeout-ms', String(limits.testTimeoutMs),
       '--max-response-bytes', String(1024 * 1024),
+      '--unresponsive-after', String(UNRESPONSIVE_AFTER),
     ],
     { timeoutMs: limits.startTimeoutMs + limits.testTimeoutMs + HARNESS_SLACK_MS, outputBytes: 64 * 1024, stdoutBytes: 2 * 1024 * 1024, killAfterOutputBytes: 16 * 1024 * 1024, onStdout, signal: input.signal },
   );
   const parsed = parseHarnessOutput(run.stdout.text);
   const serviceState = await candidate.state();
-  const serviceLog = service.output.snapshot();
+  const serviceLog = withDriverLog(service.output.snapshot(), driver?.output.snapshot());
   const flags: Flag[] = [];
 
   if (parsed.suiteError) throw new PlatformError('SUITE_BROKEN', `the ${manifest.id} suite failed to load: ${parsed.suiteError}`);
+
+  // Our own kills first: they explain the exit code that follows them.
+  const flooded = [service, ...(driver ? [driver] : [])].find((p) => p.outputLimited());
+  if (flooded) {
+    const who = flooded === service ? 'the service' : "the driver's process (the candidate's modules)";
+    flags.push({ code: 'output_limit', message: `${who} wrote ${flooded.output.totalBytes} bytes of output, over the cap of ${outputCap} bytes, so the container was stopped` });
+  }
+  const pidsFlag = async (): Promise<void> => {
+    // The counter is read by an exec in the candidate's container, so none after a kill.
+    const refused = flooded ? 0 : await candidate.pidsLimitHits();
+    if (refused > 0) flags.push({ code: 'resource_limit', message: `the candidate's container hit its process limit of ${limits.pids} (pids): ${refused} forks or threads were refused` });
+  };
 
   if (!parsed.ready) {
     // Wait for the exit code if the service's end is what stopped the grader.
     if (!parsed.notReady) await Promise.race([service.exited, new Promise((r) => setTimeout(r, 2000))]);
     const exit = service.exitCode();
-    if (!parsed.notReady && exit === undefined && !serviceState.oomKilled) {
+    if (!parsed.notReady && exit === undefined && !serviceState.oomKilled && !flooded) {
       throw new PlatformError('SUITE_BROKEN', `the grader ended without a verdict (${describeVerdict(run.verdict, run)}): ${run.output.text.slice(-500)}`);
     }
-    const killedForMemory = serviceState.oomKilled || (exit === 137 && (await candidate.newOomKills()) > 0);
-    const why =
-      exit !== undefined && !killedForMemory
+    const killedForMemory = !flooded && (serviceState.oomKilled || (exit === 137 && (await candidate.newOomKills()) > 0));
+    const why = flooded
+      ? `the service was stopped before accepting connections: it wrote more than ${outputCap} bytes of output`
+      : exit !== undefined && !killedForMemory
         ? `the service exited with code ${exit} before accepting connections`
         : killedForMemory
           ? 'the service was killed for using more than its memory limit'
           : (parsed.notReady ?? `nothing accepted connections on port ${port} within ${limits.startTimeoutMs} ms`);
     if (killedForMemory) flags.push({ code: 'resource_limit', message: `the service hit its memory limit of ${limits.memoryMb} MB` });
+    await pidsFlag();
     return {
       start: { name: 'start', status: 'failed', durationMs: Date.now() - started, reason: why, log: serviceLog },
       test: { name: 'test', status: 'skipped', durationMs: 0, reason: 'the service did not start' },
@@ -124,9 +155,20 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
   const serviceExit = service.exitCode();
   // Docker flags OOMKilled only for the main process; the service is an exec'd process, so the
   // memory cgroup's own OOM counter tells whether it was killed for memory.
-  const oomKilled = serviceState.oomKilled || (serviceExit === 137 && (await candidate.newOomKills()) > 0);
+  const oomKilled = !flooded && (serviceState.oomKilled || (serviceExit === 137 && (await candidate.newOomKills()) > 0));
   if (oomKilled) flags.push({ code: 'resource_limit', message: `the service hit its memory limit of ${limits.memoryMb} MB` });
-  if (serviceExit !== undefined) flags.push({ code: 'service_crashed', message: `the service exited with code ${serviceExit}${oomKilled ? ' (killed for memory)' : ''} during the tests` });
+  if (serviceExit !== undefined) {
+    const cause = flooded ? ` (stopped at the output cap of ${outputCap} bytes)` : oomKilled ? ' (killed for memory)' : '';
+    flags.push({ code: 'service_crashed', message: `the service exited with code ${serviceExit}${cause} during the tests` });
+  }
+  await pidsFlag();
+  for (const u of parsed.unresponsive ?? []) {
+    const who = u.target === 'driver' ? "the driver (the candidate's modules it calls)" : 'the service';
+    flags.push({ code: 'service_unresponsive', message: `${who} stopped answering: ${u.timeouts} requests in a row got no complete response, so the tests left failed at once instead of each waiting for its timeout` });
+  }
+  if (driver && parsed.ready.driverReady === false) {
+    flags.push({ code: 'service_unresponsive', message: `the driver did not accept connections on port ${driverPort} within ${limits.startTimeoutMs} ms, so every check through it failed` });
+  }
   const finished = parsed.done;
   return {
     start: { name: 'start', status: 'passed', durationMs: parsed.ready.readyMs, log: serviceLog },
@@ -141,6 +183,16 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     results: parsed.results,
     notRunReason: finished ? undefined : 'not run: the test step ran out of time',
     flags,
+  };
+}
+
+/** The service's log, followed by the driver's when the candidate's modules printed anything there. */
+function withDriverLog(serviceLog: CappedText, driverLog?: CappedText): CappedText {
+  if (!driverLog || driverLog.totalBytes === 0) return serviceLog;
+  return {
+    text: `${serviceLog.text}\n--- output of the candidate's modules in Assay's driver ---\n${driverLog.text}`,
+    totalBytes: serviceLog.totalBytes + driverLog.totalBytes,
+    cutBytes: serviceLog.cutBytes + driverLog.cutBytes,
   };
 }
 

@@ -1,7 +1,9 @@
-// Hidden HTTP suite of "{{id}}", run by Assay's harness (runner/grader/harness.mjs) in a
-// grader container that shares the candidate's network namespace. Every test id below must be
+// Hidden HTTP suite of "{{id}}", run by Assay's harness (sandbox-images/grader/harness.mjs) in
+// a grader container that shares the candidate's network namespace. Every test id below must be
 // declared in challenge.json; points, names and visibility come from there, not from here.
-// `http` never follows redirects, times out each request and caps response bodies.
+// `http` never follows redirects, times out each request and caps response bodies. To check the
+// candidate's modules directly too, set `service.driverPort` in challenge.json: each test then
+// also gets `driver` (see challenges/README.md and challenges/debug-app/suite/tests.mjs).
 import assert from 'node:assert/strict';
 
 function isJson(res) {

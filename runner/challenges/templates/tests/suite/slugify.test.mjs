@@ -1,6 +1,13 @@
 // Hidden tests of "{{id}}". Assay places this file at <workspace>/.assay/tests/ (suite.workspacePath),
 // so the candidate's module is two folders up. Each top-level test name is a test id declared in
 // challenge.json; only top-level tests are reported, so use subtests or loops inside for cases.
+//
+// Unfit for scoring: these tests run in the candidate's own process, where the candidate's code
+// can forge their results (patch node:test or node:assert, exit before the real tests run), so
+// every report of a "tests" challenge is flagged `in_process_results`. Use this kind for practice
+// and feedback. To score candidates, write a "service" challenge and check their modules through
+// Assay's driver (`service.driverPort`, see challenges/debug-app): its verdicts are computed in
+// the grader, out of the candidate's reach.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { slugify } from '../../src/lib.js';
