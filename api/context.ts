@@ -3,7 +3,6 @@ import type { Config } from '../runner/config.ts';
 import type { ChallengeRepository } from '../runner/challenges/repository.ts';
 import type { Logger } from '../runner/log.ts';
 import type { SubmissionQueue } from '../runner/queue/queue.ts';
-import type { DockerClient } from '../runner/sandbox/index.ts';
 import type { Redis } from '../runner/store/redis.ts';
 import type { SubmissionStore } from '../runner/store/submissions.ts';
 import type { Keyring } from './auth.ts';
@@ -16,7 +15,13 @@ export interface AppDeps {
   /** A store connection (not BullMQ's): readiness pings and cancel messages go through it. */
   redis: Redis;
   challenges: ChallengeRepository;
-  docker: DockerClient;
+  /**
+   * Rejects when the container engine does not answer; /readyz reports it as the `docker`
+   * check. api/wire.ts builds it (loading runner/sandbox only then) when ASSAY_READYZ_DOCKER is
+   * on, so the API never loads dockerode at import time.
+   * @defaultValue absent: the check is reported as skipped
+   */
+  checkEngine?: () => Promise<void>;
   log: Logger;
 }
 

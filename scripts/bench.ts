@@ -24,7 +24,8 @@ import autocannon from 'autocannon';
 import { loadImages } from '../runner/sandbox/index.ts';
 import { startGitServer } from '../runner/devtools/git-server.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
-import { localEnv, ROOT, startProcess, stopProcess, waitForHttp } from './lib/local-env.ts';
+import { localEnv } from './lib/local-env.ts';
+import { ROOT, startProcess, stopProcess, waitForHttp } from '../runner/devtools/processes.ts';
 
 const run = promisify(execFile);
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '20' }, throughput: { type: 'string', default: '50' }, rate: { type: 'string', default: '500' } } });
@@ -33,7 +34,7 @@ const THROUGHPUT_N = Number(opts.throughput);
 const RATE = Number(opts.rate);
 
 const env = localEnv();
-Object.assign(process.env, env); // test/support/stack builds its config from process.env
+Object.assign(process.env, env); // runner/devtools/stack.ts builds its config from process.env
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const images = loadImages(path.join(ROOT, '.assay/images.json'));
 

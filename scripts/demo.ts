@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startGitServer } from '../runner/devtools/git-server.ts';
-import { localEnv, ROOT, startProcess, stopProcess, waitForHttp } from './lib/local-env.ts';
+import { localEnv } from './lib/local-env.ts';
+import { ROOT, startProcess, stopProcess, waitForHttp } from '../runner/devtools/processes.ts';
 
 const serve = process.argv.includes('--serve');
 const port = process.env.ASSAY_API_PORT ?? '3000';

@@ -5,15 +5,10 @@
  * chromium at /usr/bin/chromium. Prints the paths it wrote.
  */
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
-import { createApp } from '../api/app.ts';
-import { ChallengeRepository } from '../runner/challenges/repository.ts';
+import { chromium, type Browser } from 'playwright-core';
+import { createApiProcess } from '../api/wire.ts';
 import { buildConfig } from '../runner/config.ts';
 import { createLogger } from '../runner/log.ts';
-import { SubmissionQueue } from '../runner/queue/queue.ts';
-import { createRedis } from '../runner/store/redis.ts';
-import { SubmissionStore } from '../runner/store/submissions.ts';
-import { docker } from '../runner/devtools/env.ts';
 import { startRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
 import { seedSubmission } from '../runner/devtools/ui-fixture.ts';
@@ -23,19 +18,17 @@ const KEY = 'screenshot-admin-key-0123456789';
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const redis = await startRedis();
 const config = buildConfig({ ...process.env, ...testEnv(redis.url, { ASSAY_API_KEYS: `reviewer:admin:${KEY}`, ASSAY_LOG_LEVEL: 'silent' }) });
-const conn = createRedis(config, 'store');
-const bull = createRedis(config, 'bullmq');
-const store = new SubmissionStore(conn, config.redis.prefix);
-const queue = new SubmissionQueue({ connection: bull, prefix: config.redis.prefix, attempts: 1 });
-const app = createApp({ config, store, queue, redis: conn, challenges: new ChallengeRepository(config.challengesDir, config.maxima), docker, log: createLogger('silent') });
-const server = app.listen(0, '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
+// No engine check: nothing here reads /readyz.
+const api = await createApiProcess(config, { log: createLogger('silent'), checkEngine: null });
+const { store } = api;
+const server = await api.listen(0, '127.0.0.1');
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+let browser: Browser | undefined;
 try {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   const people = [
     { name: 'Ada Lovelace', percent: 90 },
     { name: 'Grace Hopper', percent: 60 },
@@ -56,11 +49,7 @@ try {
   await page.screenshot({ path: 'docs/screenshot-report.png', fullPage: true });
   console.log('wrote docs/screenshot-dashboard.png and docs/screenshot-report.png');
 } finally {
-  await browser.close();
-  server.closeAllConnections();
-  server.close();
-  await queue.close().catch(() => undefined);
-  conn.disconnect();
-  bull.disconnect();
+  await browser?.close();
+  await api.close();
   await redis.stop();
 }

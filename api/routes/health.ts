@@ -1,6 +1,5 @@
 /** Operational endpoints: liveness, readiness (Redis and Docker), Prometheus metrics, the OpenAPI document. */
 import type { Express } from 'express';
-import { pingEngine } from '../../runner/sandbox/index.ts';
 import type { AppContext } from '../context.ts';
 import { buildOpenApi } from '../openapi.ts';
 
@@ -35,7 +34,7 @@ export function healthRoutes(app: Express, ctx: AppContext): void {
   app.get('/readyz', async (_req, res) => {
     const [redis, docker] = await Promise.all([
       check(() => ctx.redis.ping()),
-      ctx.config.api.readyChecksDocker ? check(() => pingEngine(ctx.docker)) : Promise.resolve({ ok: true, skipped: true, ms: 0 }),
+      ctx.checkEngine ? check(ctx.checkEngine) : Promise.resolve({ ok: true, skipped: true, ms: 0 }),
     ]);
     const ready = redis.ok && docker.ok;
     const failed = Object.entries({ redis, docker }).filter(([, c]) => !c.ok) as [string, { error?: string }][];

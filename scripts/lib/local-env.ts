@@ -4,10 +4,8 @@
  * sets them. The processes themselves read only their environment (runner/config.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+import { ROOT } from '../../runner/devtools/processes.ts';
 
 export function localEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
@@ -21,43 +19,5 @@ export function localEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, ...(process.env as Record<string, string>), ...extra };
 }
 
-/** Starts one of Assay's TypeScript entry points as a child process (argv, no shell). */
-export function startProcess(entry: string, env: Record<string, string>, name: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (line: string) => `${name.padEnd(7)}| ${line}\n`;
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let buf = '';
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) if (env.ASSAY_QUIET_CHILDREN !== '1') process.stderr.write(prefix(l));
-    });
-  }
-  return child;
-}
-
-export async function stopProcess(child: ChildProcess, timeoutMs = 40_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
-}
+// test/scale.test.ts still imports these from here (a test must not import scripts/); import them from runner/devtools/processes.ts.
+export { ROOT, startProcess, stopProcess, waitForHttp } from '../../runner/devtools/processes.ts';
