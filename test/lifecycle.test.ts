@@ -2,17 +2,24 @@
  * The submission lifecycle (runner/store/lifecycle.ts) on a real Redis (testcontainers): every
  * legal transition and its side indexes, the refused ones, and races between connections
  * (cancel against report, concurrent stage updates, concurrent reruns). Each test has its own
- * key prefix and its own connections.
+ * key prefix and its own connections. Last, a cancel of a job a worker is running, end to end
+ * (real worker, Docker and git over HTTP on loopback).
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../runner/config.ts';
+import { cancelChannel } from '../runner/queue/queue.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../runner/report/schema.ts';
+import { countManaged } from '../runner/sandbox/index.ts';
 import { StoreKeys } from '../runner/store/keys.ts';
 import { createRedis, type Redis } from '../runner/store/redis.ts';
 import { newSubmissionRecord, SubmissionStore, type SubmissionRecord } from '../runner/store/submissions.ts';
+import { docker } from '../runner/devtools/env.ts';
+import { eventually } from '../runner/devtools/eventually.ts';
+import { startGitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { testEnv } from '../runner/devtools/stack.ts';
+import { startStack, testEnv } from '../runner/devtools/stack.ts';
 
 let redis: TestRedis;
 const connections: Redis[] = [];
@@ -286,4 +293,35 @@ describe('races between connections', () => {
     expect(after).toMatchObject({ status: 'queued', runs: 2 });
     expect(after.webhookDeliveries.map((d) => d.attempt).sort((p, q) => p - q)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
+});
+
+describe('cancel of a running job', () => {
+  it('reaches the worker through the cancel channel: the record ends canceled, the job is not retried, its containers go', async () => {
+    const git = await startGitServer();
+    const stack = await startStack(redis.url);
+    try {
+      // The reference solution behind a 4 s start-up delay: the job is surely running when the cancel comes.
+      const repo = await git.addRepo('slow', {
+        'package.json': JSON.stringify({ name: 'slow', version: '1.0.0', private: true, scripts: { start: 'node slow.js' } }),
+        'slow.js': "setTimeout(() => require('./server.js'), 4000);\n",
+        'server.js': await readFile('challenges/simple-api/reference/node/server.js'),
+      });
+      await stack.startWorker();
+      const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
+      await eventually(async () => ['starting', 'testing'].includes((await stack.store.get(record.id))?.stage ?? ''), { timeoutMs: 90_000, message: 'the job to be running' });
+
+      expect(await stack.queue.removeIfNotStarted(record.id, 1)).toBe('running'); // what the API asks before it publishes
+      await stack.redis.publish(cancelChannel(stack.config.redis.prefix), record.id);
+      const final = await stack.waitForFinal(record.id, 60_000);
+      expect(final).toMatchObject({ status: 'canceled', reportRuns: [], error: { code: 'CANCELED', fault: 'platform' } });
+      expect(final.score).toBeUndefined();
+      expect(await stack.store.getReport(record.id, 1)).toBeUndefined();
+      await eventually(async () => (await stack.queue.grading.getJobState(record.id)) === 'completed', { message: 'the job to end without a retry' });
+      expect(await stack.queue.removeIfNotStarted(record.id, 1)).toBe('gone');
+      await eventually(async () => (await countManaged(docker, record.id)) === 0, { timeoutMs: 30_000, message: 'the job\'s containers to be removed' });
+    } finally {
+      await stack.close();
+      await git.close();
+    }
+  }, 180_000);
 });
