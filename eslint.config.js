@@ -55,9 +55,6 @@ const OWNERS = {
  * An entry that no longer matches anything is harmless but should be deleted.
  */
 const PENDING = [
-  // The BullMQ consumers (grading Worker, webhook Worker) still import bullmq outside runner/queue.
-  { file: 'runner/worker/worker.ts', imports: 'bullmq' },
-  { file: 'runner/webhooks/deliver.ts', imports: 'bullmq' },
   // The process helpers moved to runner/devtools/processes.ts; this test still imports them from scripts/.
   { file: 'test/scale.test.ts', imports: 'scripts/lib/local-env.ts' },
 ];
