@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigError } from './config.ts';
+import { buildConfig, ConfigError, parseTokenScope } from './config.ts';
 
 describe('buildConfig', () => {
   it('applies defaults and freezes the result', () => {
@@ -31,5 +31,51 @@ describe('buildConfig', () => {
   it('parses API keys with roles', () => {
     const c = buildConfig({ ASSAY_API_KEYS: 'ops:admin:0123456789abcdef0123, ats:submitter:fedcba9876543210fedc' });
     expect(c.api.keys.map((k) => [k.name, k.role])).toEqual([['ops', 'admin'], ['ats', 'submitter']]);
+  });
+
+  it('scopes git tokens to a host and a path prefix, in one spelling', () => {
+    const c = buildConfig({ ASSAY_GIT_TOKENS: JSON.stringify({ 'GitHub.com/acme/': 'a', 'gitlab.example.com/group/sub/repo.git': 'b', '[::1]/x': 'c', 'git.example.com': 'd' }) });
+    expect(c.fetch.tokens).toEqual({ 'github.com/acme': 'a', 'gitlab.example.com/group/sub/repo.git': 'b', '[::1]/x': 'c', 'git.example.com': 'd' });
+    expect(Object.isFrozen(c.fetch.tokens)).toBe(true);
+    expect(buildConfig({}).fetch.tokens).toEqual({});
+  });
+
+  it('reports every bad token scope together, without quoting a token', () => {
+    const tokens = {
+      'https://github.com/acme': 'secret-1',
+      'github.com:443/acme': 'secret-2',
+      'github.com/acme/../other': 'secret-3',
+      'github.com//acme': 'secret-4',
+      'github.com/ac%6De': 'secret-5',
+      'user@github.com/acme': 'secret-6',
+      'github.com/acme': 'line\nbreak',
+      'github.com/x': 'fine',
+      'GITHUB.COM/x': 'duplicate',
+    };
+    let message = '';
+    try {
+      buildConfig({ ASSAY_GIT_TOKENS: JSON.stringify(tokens) });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain('scope "https://github.com/acme": write the scope without a scheme');
+    expect(message).toContain('scope "github.com:443/acme": a scope has no port');
+    expect(message).toContain('scope "github.com/acme/../other": ".." is not a path segment');
+    expect(message).toContain('scope "github.com//acme": "" is not a path segment');
+    expect(message).toContain('scope "github.com/ac%6De": expected host[/owner[/repo]]');
+    expect(message).toContain('scope "user@github.com/acme": expected host[/owner[/repo]]');
+    expect(message).toContain('scope "github.com/acme": the token contains a control character');
+    expect(message).toContain('scope "GITHUB.COM/x": another key names the same scope (github.com/x)');
+    expect(message).not.toMatch(/secret-|break|duplicate"/);
+    expect(() => buildConfig({ ASSAY_GIT_TOKENS: '["github.com"]' })).toThrow(/expected a JSON object like \{"github.com\/acme": "<token>"\}/);
+  });
+
+  it('parses a scope into a lower-case host and exact segments', () => {
+    expect(parseTokenScope('GitHub.com/Acme/API')).toEqual({ host: 'github.com', path: ['Acme', 'API'] });
+    expect(parseTokenScope('127.0.0.1')).toEqual({ host: '127.0.0.1', path: [] });
+    expect(parseTokenScope('[::1]/x')).toEqual({ host: '::1', path: ['x'] });
+    expect(() => parseTokenScope('')).toThrow(TypeError);
+    expect(() => parseTokenScope('github.com /acme')).toThrow(TypeError);
   });
 });

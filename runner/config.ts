@@ -29,14 +29,81 @@ const apiKeys = z.string().transform((value, ctx) => {
   return keys;
 });
 
-/** JSON object host -> token, for private repositories. */
-const gitTokens = z.string().transform((value, ctx) => {
+/**
+ * Where a git token may be sent: a host and a path prefix of whole segments. `github.com/acme`
+ * covers `https://github.com/acme/...` but not `/acmecorp/...`; a bare host covers every
+ * repository on it (the original format, accepted but not recommended). No scheme, port,
+ * credentials, query or percent-encoding: a scope names repositories as the candidate's URL does.
+ */
+export interface TokenScope {
+  /** Lower-case host name, or an IP address without brackets (as the fetch sees it). */
+  readonly host: string;
+  /** Path segments, compared exactly (case-sensitive); empty for a bare host. */
+  readonly path: readonly string[];
+}
+
+const SCOPE_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+/** Parses a token scope (`host[/segment...]`); throws a TypeError saying what is wrong. */
+export function parseTokenScope(key: string): TokenScope {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(key)) throw new TypeError('write the scope without a scheme, e.g. "github.com/acme"');
+  if (key === '' || /[^\x21-\x7e]|[?#@\\%]/.test(key)) throw new TypeError('expected host[/owner[/repo]] with no spaces, credentials, query or percent-encoding');
+  const slash = key.indexOf('/');
+  const hostPart = slash < 0 ? key : key.slice(0, slash);
+  const rest = slash < 0 ? '' : key.slice(slash + 1).replace(/\/$/, '');
+  const segments = rest === '' ? [] : rest.split('/');
+  for (const segment of segments) {
+    if (!SCOPE_SEGMENT.test(segment) || segment === '.' || segment === '..') throw new TypeError(`"${segment}" is not a path segment (letters, digits, "._~-"; no empty, "." or ".." segments)`);
+  }
+  let url: URL;
   try {
-    return z.record(z.string(), z.string().min(1)).parse(JSON.parse(value));
+    url = new URL(`https://${hostPart}/`);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected a JSON object like {"github.com": "<token>"}' });
+    throw new TypeError(`"${hostPart}" is not a host name`);
+  }
+  if (url.port !== '' || /:\d*$/.test(hostPart)) throw new TypeError('a scope has no port (a token is sent to its host on any port)');
+  let host = url.hostname.toLowerCase();
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host, path: segments };
+}
+
+/** The one spelling of a scope, used as its key once parsed. */
+export function formatTokenScope(scope: TokenScope): string {
+  const host = scope.host.includes(':') ? `[${scope.host}]` : scope.host;
+  return [host, ...scope.path].join('/');
+}
+
+/** JSON object scope -> token, for private repositories: `{"github.com/acme": "<token>"}`. */
+const gitTokens = z.string().transform((value, ctx) => {
+  const example = 'expected a JSON object like {"github.com/acme": "<token>"}';
+  let raw: Record<string, string>;
+  try {
+    raw = z.record(z.string(), z.string().min(1)).parse(JSON.parse(value));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: example });
     return z.NEVER;
   }
+  const tokens: Record<string, string> = {};
+  for (const [key, token] of Object.entries(raw)) {
+    // The key is configuration, not a secret, so it may be quoted; the token never is.
+    let canonical: string;
+    try {
+      canonical = formatTokenScope(parseTokenScope(key));
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `scope "${key}": ${(err as Error).message}` });
+      continue;
+    }
+    if (/[\u0000-\u001f\u007f]/.test(token)) {
+      ctx.addIssue({ code: 'custom', message: `scope "${key}": the token contains a control character` });
+      continue;
+    }
+    if (Object.hasOwn(tokens, canonical)) {
+      ctx.addIssue({ code: 'custom', message: `scope "${key}": another key names the same scope (${canonical})` });
+      continue;
+    }
+    tokens[canonical] = token;
+  }
+  return tokens;
 });
 
 const EnvSchema = z.object({
@@ -130,6 +197,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
       maxBytes: e.ASSAY_FETCH_MAX_BYTES,
       lowSpeedBytesPerSecond: e.ASSAY_FETCH_LOW_SPEED_BYTES_PER_S,
       lowSpeedSeconds: e.ASSAY_FETCH_LOW_SPEED_SECONDS,
+      /** Canonical scope (`host[/segment...]`, see parseTokenScope) -> token; the longest matching scope wins. */
       tokens: e.ASSAY_GIT_TOKENS ?? {},
     },
     pack: { maxFiles: e.ASSAY_PACK_MAX_FILES, maxBytes: e.ASSAY_PACK_MAX_BYTES },

@@ -14,6 +14,10 @@ export const SUBMISSION_ERRORS = {
   REPO_TOO_LARGE: 'the repository is larger than allowed',
   REPO_TOO_MANY_FILES: 'the repository has more files than allowed',
   REPO_TOO_SLOW: 'the repository could not be fetched within the time limit',
+  /** The server the candidate chose refused the connection, failed (5xx) or cut the transfer, twice. */
+  REPO_UNREACHABLE: "the repository's server could not be reached or failed to answer",
+  /** git's fsck refused an object the server sent (a malformed tree, commit or .gitmodules). */
+  REPO_INVALID: 'the repository contains malformed git objects',
   REPO_CHANGED: 'the repository changed while it was being packed',
   UNKNOWN_CHALLENGE: 'no such challenge',
   RUNTIME_NOT_DETECTED: 'no supported runtime entry point was found',

@@ -5,7 +5,13 @@
  * - its connection pinned to the address that passed the private-address check;
  * - an environment that is replaced, not inherited, and a configuration that is ours alone:
  *   no hooks, no submodules, no redirects, no credential helpers or prompts, no LFS smudge;
- * - a deadline, a low-speed limit and a size watchdog.
+ *   every received object checked by fsck; one thread; bounded caches;
+ * - as an unprivileged uid of its own with rlimits and GIT_ALLOC_LIMIT (confine.ts);
+ * - a deadline, a low-speed limit and a size watchdog;
+ * - a token only for a URL inside the token's scope (tokens.ts).
+ * A server that refuses the connection, fails (5xx) or cuts the transfer is tried once more
+ * after a short pause; if it fails again, a host the candidate chose is the candidate's problem
+ * (REPO_UNREACHABLE, not retried), a host on the operator's allow-list the platform's (retried).
  * This is the only module that imports simple-git.
  *
  * Why the configuration is a file in a throwaway HOME rather than GIT_CONFIG_COUNT or `-c`:
@@ -15,24 +21,31 @@
  * Those guards exist to stop untrusted input from *loosening* git; every value we set tightens
  * it. Writing them to `$HOME/.gitconfig` of a fresh HOME (with system config off) gives git
  * exactly our settings while leaving every simple-git guard on. It also keeps the token out of
- * the process table: `-c` values are visible in `ps`, a 0600 file in a 0700 directory is not.
+ * the process table: `-c` values are visible in `ps`, a 0640 file in a 0750 directory readable
+ * only by root and the fetch's own gid is not. The wrapper (confined-git.sh) is given to
+ * simple-git as its `binary`, which its default rules accept for a plain path; no `unsafe`
+ * option is turned on.
  */
-import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { FetchPolicy } from '../../config.ts';
-import { isAssayError, PlatformError, SubmissionError } from '../../errors.ts';
+import { isAssayError, PlatformError, SubmissionError, type AssayError } from '../../errors.ts';
 import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../../net/url-policy.ts';
+import { closeFetchArea, confinementEnv, gitBinary, moveInto, newConfinement, openFetchArea, reap, resetRepo, type Confinement, type FetchArea } from './confine.ts';
+import { tokenFor } from './tokens.ts';
 
 export interface FetchInput {
   /** The candidate's repository URL (untrusted). */
   repoUrl: string;
   /** Branch, tag or full commit SHA (untrusted). @defaultValue `'HEAD'` */
   ref?: string;
-  /** An empty directory, created by the caller, to fetch into. */
+  /**
+   * An empty directory, created by the caller, to fetch into, on the same file system as the
+   * temp directory. It is replaced by the fetched repository: owned by the fetch's uid, 0700.
+   */
   destDir: string;
   policy: FetchPolicy;
   /** Deadline for the whole fetch, checkout included. */
@@ -42,8 +55,12 @@ export interface FetchInput {
   /** A transfer slower than this for `lowSpeedSeconds` is abandoned (curl's low-speed limit). */
   lowSpeedBytesPerSecond: number;
   lowSpeedSeconds: number;
-  /** host -> token for private repositories, sent as HTTP Basic auth to that host only. */
-  tokens: Record<string, string>;
+  /**
+   * Scope (`host[/owner[/repo]]`, see `parseTokenScope` in runner/config.ts) -> token for private
+   * repositories. The longest scope covering the URL gives the token, sent as HTTP Basic auth to
+   * that repository only; a URL no scope covers gets none.
+   */
+  tokens: Readonly<Record<string, string>>;
 }
 
 export interface FetchResult {
@@ -62,6 +79,10 @@ const WATCHDOG_INTERVAL_MS = 250;
 const MAX_MESSAGE = 300;
 /** git finds its helpers through its compiled-in exec path; PATH only matters for the few it runs by name. */
 const SAFE_PATH = '/usr/bin:/bin';
+/** Attempts of the transfer when the server refuses, fails or cuts it: one retry for a blip on either side. */
+const FETCH_ATTEMPTS = 2;
+/** Pause before that retry. */
+const RETRY_BACKOFF_MS = 1000;
 
 export async function fetchRepository(input: FetchInput, signal?: AbortSignal): Promise<FetchResult> {
   const started = performance.now();
@@ -71,8 +92,13 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
   if ((await readdir(input.destDir)).length > 0) {
     throw new PlatformError('INTERNAL', 'the fetch directory is not empty');
   }
-  const token = input.tokens[host];
+  const token = tokenFor(url, host, input.tokens);
   const secrets = token ? [token, basicAuth(token)] : [];
+  const failure: GitFailureContext = {
+    candidateHost: !input.policy.allowedHosts.some((h) => h.toLowerCase() === host),
+    maxBytes: input.maxBytes,
+  };
+  const confinement = newConfinement(input.maxBytes, input.timeoutMs);
 
   // One controller stops the fetch for every reason: the deadline (which covers DNS too), the
   // size watchdog, the caller.
@@ -85,38 +111,81 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
   );
   const stopWatchdog = new AbortController();
   let watchdog: Promise<void> | undefined;
-  let home: string | undefined;
+  let area: FetchArea | undefined;
 
   try {
     const address = await untilAborted(resolveAllowedAddress(host, input.policy), controller.signal);
-    home = await mkdtemp(path.join(os.tmpdir(), 'assay-git-home-'));
-    await writeGitConfig(home, gitConfig(input, home, url, host, address, token));
-    watchdog = watchSize(input.destDir, input.maxBytes, stopWatchdog.signal, (err) => controller.abort(err));
-    const git: SimpleGit = simpleGit({ baseDir: input.destDir, maxConcurrentProcesses: 1, abort: controller.signal }).env(gitEnv(home, input.policy));
+    area = await openFetchArea(confinement);
+    const repo = area.repo;
+    await writeGitConfig(area, confinement, gitConfig(input, area, url, host, address, token));
+    watchdog = watchSize(repo, input.maxBytes, stopWatchdog.signal, (err) => controller.abort(err));
+    const git: SimpleGit = simpleGit({ baseDir: repo, binary: gitBinary(), maxConcurrentProcesses: 1, abort: controller.signal }).env(gitEnv(area, input.policy, confinement));
 
-    await git.raw(['init', '-q']);
-    await git.raw(['fetch', '--depth=1', '--no-tags', '--no-recurse-submodules', '--no-auto-gc', '--no-write-commit-graph', '--', url.href, ref]);
-    await checkSize(input.destDir, input.maxBytes);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await git.raw(['init', '-q']);
+        await git.raw(['fetch', '--depth=1', '--no-tags', '--no-recurse-submodules', '--no-auto-gc', '--no-write-commit-graph', '--', url.href, ref]);
+        break;
+      } catch (err) {
+        if (controller.signal.aborted || isAssayError(err)) throw err;
+        const classified = await classifyInArea(err, secrets, url, failure, repo);
+        if (!isTransient(classified)) throw classified;
+        if (attempt >= FETCH_ATTEMPTS) throw afterRetries(classified, attempt);
+        await sleep(RETRY_BACKOFF_MS, undefined, { signal: controller.signal });
+        await reap(confinement);
+        await resetRepo(area, confinement);
+      }
+    }
+    await checkSize(repo, input.maxBytes);
     // A small pack can expand into a huge work tree (a compressible blob, one blob under many
     // names), so the tree's size is checked before anything is written out.
-    await checkTreeSize(git, input.destDir, input.maxBytes);
+    await checkTreeSize(git, repo, input.maxBytes);
     await git.raw(['checkout', '-q', '--detach', '--no-recurse-submodules', 'FETCH_HEAD']);
     const commit = (await git.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
     if (!/^[0-9a-f]{40}$/.test(commit)) throw new PlatformError('INTERNAL', 'git rev-parse returned an unexpected value');
-    const bytes = await checkSize(input.destDir, input.maxBytes);
+    const bytes = await checkSize(repo, input.maxBytes);
+    // Nothing of the uid may still run (and write) once the checkout is handed over.
+    await reap(confinement);
+    await moveInto(area, input.destDir);
     return { commit, ref, bytes, durationMs: Math.round(performance.now() - started) };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     if (controller.signal.aborted) throw controller.signal.reason;
     if (isAssayError(err)) throw err;
-    throw classifyGitFailure(err, secrets, url);
+    throw area ? await classifyInArea(err, secrets, url, failure, area.repo) : classifyGitFailure(err, secrets, url, failure);
   } finally {
     clearTimeout(deadline);
     signal?.removeEventListener('abort', onCallerAbort);
     stopWatchdog.abort();
     await watchdog;
-    if (home !== undefined) await rm(home, { recursive: true, force: true }).catch(() => {});
+    if (area !== undefined) {
+      // Best effort: a failure here must not hide the fetch's own outcome. reap can only fail
+      // if setpriv itself is broken, and then no git command ran either.
+      await reap(confinement).catch(() => {});
+      await closeFetchArea(area).catch(() => {});
+    }
   }
+}
+
+/** A failure worth one more attempt: the server (or the network on the way) failed, not the repository. */
+function isTransient(err: AssayError): boolean {
+  return err.code === 'REPO_UNREACHABLE' || err.code === 'FETCH_NETWORK';
+}
+
+/** The final error after `attempts` attempts, saying so. */
+function afterRetries(err: AssayError, attempts: number): AssayError {
+  const message = `${err.message} (${attempts} attempts, ${formatSeconds(RETRY_BACKOFF_MS)} apart)`;
+  return err instanceof SubmissionError ? new SubmissionError(err.code, message, { cause: err.cause }) : new PlatformError(err.code, message, err.retryable, { cause: err.cause });
+}
+
+/**
+ * classifyGitFailure, except that a repository directory already past the size limit makes it
+ * REPO_TOO_LARGE whatever git said: git killed for writing a file past RLIMIT_FSIZE, or cut
+ * short while the watchdog had not yet looked, reports something else.
+ */
+async function classifyInArea(err: unknown, secrets: readonly string[], url: URL, context: GitFailureContext, repo: string): Promise<AssayError> {
+  if (context.maxBytes !== undefined && (await dirSize(repo)) > context.maxBytes) return tooLarge(context.maxBytes);
+  return classifyGitFailure(err, secrets, url, context);
 }
 
 /** Settles with `promise`, or rejects as soon as `signal` aborts (DNS lookups cannot be canceled). */
@@ -130,11 +199,12 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** The whole environment git sees: nothing is inherited from the worker's. */
-function gitEnv(home: string, policy: FetchPolicy): Record<string, string> {
+function gitEnv(area: FetchArea, policy: FetchPolicy, confinement: Confinement): Record<string, string> {
   return {
-    HOME: home,
-    XDG_CONFIG_HOME: home,
-    TMPDIR: home,
+    ...confinementEnv(confinement),
+    HOME: area.home,
+    XDG_CONFIG_HOME: area.home,
+    TMPDIR: area.tmp,
     PATH: SAFE_PATH,
     // English messages, so failures can be classified.
     LC_ALL: 'C',
@@ -152,7 +222,7 @@ function gitEnv(home: string, policy: FetchPolicy): Record<string, string> {
 
 type ConfigEntry = readonly [key: string, value: string];
 
-function gitConfig(input: FetchInput, home: string, url: URL, host: string, address: string, token: string | undefined): ConfigEntry[] {
+function gitConfig(input: FetchInput, area: FetchArea, url: URL, host: string, address: string, token: string | undefined): ConfigEntry[] {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const pinned = address.includes(':') ? `[${address}]` : address;
   const entries: ConfigEntry[] = [
@@ -178,17 +248,36 @@ function gitConfig(input: FetchInput, home: string, url: URL, host: string, addr
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],
     ['advice.detachedHead', 'false'],
+    ['core.logAllRefUpdates', 'false'],
+    // Every object the server sends is checked (malformed trees, .gitmodules tricks), and the
+    // pack is always indexed by index-pack (never unpacked into loose objects), in one thread.
+    ['transfer.fsckObjects', 'true'],
+    ['fetch.fsckObjects', 'true'],
+    ['fetch.unpackLimit', '1'],
+    ['pack.threads', '1'],
+    ['index.threads', '1'],
+    ['checkout.workers', '1'],
+    // Bounded memory for an acceptable repository, well inside RLIMIT_AS (confine.ts): blobs above
+    // the threshold are streamed rather than held whole, pack windows and caches stay small.
+    ['core.bigFileThreshold', '16m'],
+    ['core.packedGitWindowSize', '32m'],
+    ['core.packedGitLimit', '256m'],
+    ['core.deltaBaseCacheLimit', '32m'],
     // An empty template directory: no sample hooks or other files in the new .git.
-    ['init.templateDir', path.join(home, 'template')],
+    ['init.templateDir', path.join(area.home, 'template')],
   ];
   // DNS was checked once; curl must connect to that same address, not ask again.
   if (isIP(host) === 0) entries.push(['http.curloptResolve', `${host}:${port}:${pinned}`]);
-  if (token) entries.push([`http.${url.origin}/.extraHeader`, `Authorization: Basic ${basicAuth(token)}`]);
+  // Scoped to this repository's URL: git sends it only on requests under it.
+  if (token) entries.push([`http.${url.href}.extraHeader`, `Authorization: Basic ${basicAuth(token)}`]);
   return entries;
 }
 
-/** Writes the entries as `$HOME/.gitconfig` (0600), quoting every value. */
-async function writeGitConfig(home: string, entries: readonly ConfigEntry[]): Promise<void> {
+/**
+ * Writes the entries as `$HOME/.gitconfig`, quoting every value: root's, readable by the
+ * fetch's gid only (0640), so git can read the token and the settings but not change them.
+ */
+async function writeGitConfig(area: FetchArea, confinement: Confinement, entries: readonly ConfigEntry[]): Promise<void> {
   const quote = (s: string) => {
     if (/[\u0000-\u001f\u007f]/.test(s)) throw new PlatformError('INTERNAL', 'a git configuration value contains a control character');
     return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -202,8 +291,10 @@ async function writeGitConfig(home: string, entries: readonly ConfigEntry[]): Pr
     const sub = first === last ? '' : ` ${quote(key.slice(first + 1, last))}`;
     lines.push(`[${section}${sub}]`, `\t${name} = ${quote(value)}`);
   }
-  await writeFile(path.join(home, '.gitconfig'), `${lines.join('\n')}\n`, { mode: 0o600 });
-  await mkdir(path.join(home, 'template'));
+  const file = path.join(area.home, '.gitconfig');
+  await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o640 });
+  await chown(file, 0, confinement.gid);
+  await mkdir(path.join(area.home, 'template'), { mode: 0o755 });
 }
 
 function basicAuth(token: string): string {
@@ -275,33 +366,79 @@ async function dirSize(dir: string, stop?: AbortSignal): Promise<number> {
   return total;
 }
 
+/** What classifyGitFailure needs to know beyond git's message. */
+export interface GitFailureContext {
+  /**
+   * The host is the candidate's choice (no operator allow-list names it). A server that refuses
+   * the connection, answers 5xx or cuts the transfer is then the candidate's problem; a host the
+   * operator allowed (a code host Assay depends on) failing is the platform's, and retried.
+   * @defaultValue `true`
+   */
+  candidateHost?: boolean;
+  /** The size limit, quoted when git stopped at a memory or file-size limit. */
+  maxBytes?: number;
+}
+
 /**
  * Maps a failed git command to the error the candidate or the operator sees. The text is
  * scrubbed of the token and control characters and cut short: it comes from a server the
  * candidate may control and ends up in their report. Classification ignores the parts the
- * candidate chose (the URL, quoted by git, and the ref), so a repository named
- * "connection-refused" cannot pass itself off as a network failure.
+ * candidate chose (the URL, quoted by git, the ref, and anything the server printed as
+ * `remote: ...` or sent as `remote error: ...`, which counts as a refusal), so a repository named "connection-refused" or a server printing "SSL
+ * certificate problem" cannot pass itself off as the platform's network failure.
+ * A single failure is classified as it is; fetchRepository retries the transient ones once.
  */
-export function classifyGitFailure(err: unknown, secrets: readonly string[], url: URL): SubmissionError | PlatformError {
+export function classifyGitFailure(err: unknown, secrets: readonly string[], url: URL, context: GitFailureContext = {}): SubmissionError | PlatformError {
   const raw = err instanceof Error ? err.message : String(err);
   const message = scrub(raw, secrets);
   const cause = new Error(message);
   const notFound = () => new SubmissionError('REPO_NOT_FOUND', `the repository or ref could not be fetched: ${message}`, { cause });
   // The ref follows this phrase, so it is matched before the ref can confuse anything else.
   if (/couldn't find remote ref /.test(raw)) return notFound();
-  const text = raw.split(url.href).join('<url>').replace(/'[^'\n]*'/g, "''");
-  if (/Operation too slow|Operation timed out|Timeout was reached/i.test(text)) {
-    return new SubmissionError('REPO_TOO_SLOW', `the repository server was too slow: ${message}`, { cause });
+  const text = raw
+    .split(url.href)
+    .join('<url>')
+    .split('\n')
+    .filter((line) => !/^\s*remote:/.test(line))
+    .join('\n')
+    .replace(/(remote error:).*$/gm, '$1')
+    .replace(/'[^'\n]*'/g, "''");
+  // git's own ceilings (GIT_ALLOC_LIMIT, RLIMIT_AS, RLIMIT_FSIZE's SIGXFSZ): an object or a file
+  // larger than any acceptable repository holds.
+  if (/attempting to allocate \d+ over limit|Out of memory, \w+ failed|died of signal 25\b|File size limit exceeded/.test(text)) {
+    const limit = context.maxBytes === undefined ? 'the limit' : `the limit of ${formatBytes(context.maxBytes)}`;
+    return new SubmissionError('REPO_TOO_LARGE', `the repository is larger than ${limit}: ${message}`, { cause });
   }
+  // fsck refused an object, or the pack itself is corrupt: what the server sent, not our disk.
   if (
-    /Could not resolve host|Failed to connect to|Couldn't connect to server|Connection refused|Connection reset|Connection timed out|Recv failure|Send failure|Empty reply from server|SSL certificate problem|SSL connect error|SSL_ERROR|gnutls_handshake|TLS connect error|The requested URL returned error: 5\d\d|was not closed cleanly|transfer closed with|unexpected disconnect while reading|early EOF/i.test(
+    /fsck error in packed object|^error: object [0-9a-f]{40,64}: [A-Za-z]+: |pack has bad object|pack has junk|premature end of pack file|pack is corrupted|pack signature mismatch|pack version \d+ unsupported|unknown object type|delta base offset|inflate returned|serious inflate inconsistency/m.test(
       text,
     )
   ) {
+    return new SubmissionError('REPO_INVALID', `the repository contains malformed git objects: ${message}`, { cause });
+  }
+  if (/Operation too slow|Operation timed out|Timeout was reached|died of signal 24\b/i.test(text)) {
+    return new SubmissionError('REPO_TOO_SLOW', `the repository server was too slow: ${message}`, { cause });
+  }
+  // The server answered with a failure, refused the connection or cut it: its problem, unless
+  // the operator chose the host.
+  if (
+    /Failed to connect to|Couldn't connect to server|Connection refused|Connection reset|Connection timed out|Recv failure|Send failure|Empty reply from server|The requested URL returned error: 5\d\d|RPC failed; HTTP 5\d\d|was not closed cleanly|transfer closed with|unexpected disconnect while reading|early EOF|hung up unexpectedly/i.test(
+      text,
+    )
+  ) {
+    if (context.candidateHost ?? true) {
+      return new SubmissionError('REPO_UNREACHABLE', `the repository's server could not be reached or failed to answer: ${message}`, { cause });
+    }
+    return new PlatformError('FETCH_NETWORK', `network error while fetching: ${message}`, true, { cause });
+  }
+  // Our side of the network: the resolver (git is pinned, so this should not happen) or TLS,
+  // which a proxy or CA store on the worker's side can break for every host at once.
+  if (/Could not resolve host|SSL certificate problem|SSL connect error|SSL_ERROR|gnutls_handshake|TLS connect error/i.test(text)) {
     return new PlatformError('FETCH_NETWORK', `network error while fetching: ${message}`, true, { cause });
   }
   if (
-    /not found|not our ref|unadvertised object|does not appear to be a git repository|Authentication failed|could not read (Username|Password)|terminal prompts disabled|The requested URL returned error: [34]\d\d|redirect|protocol error|bad line length|invalid index-pack output|did not send all necessary objects|bad object|unknown revision|reference is not a tree|not a tree object|not a valid object/i.test(
+    /not found|remote error:|not our ref|unadvertised object|does not appear to be a git repository|Authentication failed|could not read (Username|Password)|terminal prompts disabled|The requested URL returned error: [34]\d\d|redirect|protocol error|bad line length|invalid index-pack output|did not send all necessary objects|bad object|unknown revision|reference is not a tree|not a tree object|not a valid object/i.test(
       text,
     )
   ) {

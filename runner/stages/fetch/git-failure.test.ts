@@ -1,7 +1,8 @@
 /**
  * How a failed git command becomes the error a candidate or an operator sees: the candidate's
- * fault (REPO_NOT_FOUND, REPO_TOO_SLOW), a transient network failure (retried), or the
- * platform's own problem. The messages are git's and curl's own wording (LC_ALL=C).
+ * fault (REPO_NOT_FOUND, REPO_TOO_SLOW, REPO_TOO_LARGE, REPO_INVALID, and REPO_UNREACHABLE for a
+ * server of their choosing that fails), a transient network failure on our side (retried), or
+ * the platform's own problem. The messages are git's and curl's own wording (LC_ALL=C).
  */
 import { describe, expect, it } from 'vitest';
 import { PlatformError, SubmissionError } from '../../errors.ts';
@@ -37,21 +38,70 @@ describe('classifyGitFailure', () => {
     },
   );
 
-  it.each([
+  const serverFailures = [
     ['Failed to connect to 93.184.215.14 port 443 after 3 ms: Connection refused'],
-    ['Could not resolve host: git.example.com'],
-    ['SSL certificate problem: unable to get local issuer certificate'],
+    ["Failed to connect to 93.184.215.14 port 443 after 3 ms: Couldn't connect to server"],
+    ['Failed to connect to 93.184.215.14 port 443 after 130000 ms: Connection timed out'],
     ['Recv failure: Connection reset by peer'],
     ['The requested URL returned error: 502'],
+    ['The requested URL returned error: 503'],
     ['Empty reply from server'],
-  ])('treats a network failure as the platform\'s, and retryable: %s', (reason) => {
+  ];
+
+  it.each(serverFailures)("blames a server the candidate chose for failing: %s", (reason) => {
     const err = classify(access(reason));
+    expect(err).toBeInstanceOf(SubmissionError);
+    expect(err).toMatchObject({ code: 'REPO_UNREACHABLE', fault: 'submission', retryable: false });
+    expect(err.message).toMatch(/^the repository's server could not be reached or failed to answer: /);
+  });
+
+  it.each(serverFailures)("treats a failing host the operator allowed as the platform's, and retryable: %s", (reason) => {
+    const err = classifyGitFailure(access(reason), [], url, { candidateHost: false });
     expect(err).toBeInstanceOf(PlatformError);
     expect(err).toMatchObject({ code: 'FETCH_NETWORK', fault: 'platform', retryable: true });
   });
 
-  it('treats a transfer cut mid-pack as a network failure', () => {
-    expect(classify(new Error('error: RPC failed; curl 18 transfer closed with outstanding read data remaining\nfatal: early EOF\nfatal: fetch-pack: invalid index-pack output'))).toMatchObject({ code: 'FETCH_NETWORK' });
+  it.each([['Could not resolve host: git.example.com'], ['SSL certificate problem: unable to get local issuer certificate']])(
+    "treats our side of the network (resolver, TLS trust) as the platform's, and retryable: %s",
+    (reason) => {
+      for (const candidateHost of [true, false]) {
+        const err = classifyGitFailure(access(reason), [], url, { candidateHost });
+        expect(err).toBeInstanceOf(PlatformError);
+        expect(err).toMatchObject({ code: 'FETCH_NETWORK', fault: 'platform', retryable: true });
+      }
+    },
+  );
+
+  it('treats a transfer cut mid-pack as a failing server', () => {
+    const cut = new Error('error: RPC failed; curl 18 transfer closed with outstanding read data remaining\nfatal: early EOF\nfatal: fetch-pack: invalid index-pack output');
+    expect(classify(cut)).toMatchObject({ code: 'REPO_UNREACHABLE' });
+    expect(classifyGitFailure(cut, [], url, { candidateHost: false })).toMatchObject({ code: 'FETCH_NETWORK', retryable: true });
+    expect(classify(new Error('fatal: the remote end hung up unexpectedly'))).toMatchObject({ code: 'REPO_UNREACHABLE' });
+  });
+
+  it.each([
+    ['fatal: attempting to allocate 2147483649 over limit 68157440\nfatal: index-pack failed'],
+    ['fatal: Out of memory, malloc failed (tried to allocate 2147483649 bytes)\nfatal: index-pack failed'],
+    ['error: index-pack died of signal 25\nfatal: index-pack failed'],
+  ])('calls a repository that hits git\'s memory or file-size ceiling too large: %s', (message) => {
+    const err = classifyGitFailure(new Error(message), [], url, { maxBytes: 1024 * 1024 });
+    expect(err).toMatchObject({ name: 'SubmissionError', code: 'REPO_TOO_LARGE', message: expect.stringMatching(/^the repository is larger than the limit of 1 MB: /) });
+  });
+
+  it.each([
+    ['error: object 0123456789abcdef0123456789abcdef01234567: duplicateEntries: contains duplicate file entries\nfatal: fsck error in packed object\nfatal: index-pack failed'],
+    ['fatal: pack has bad object at offset 12: inflate returned -3\nfatal: fetch-pack: invalid index-pack output'],
+    ['fatal: premature end of pack file, 40 bytes missing\nfatal: index-pack failed'],
+    ['fatal: pack is corrupted (SHA1 mismatch)\nfatal: index-pack failed'],
+  ])('calls a pack that fails fsck, or is corrupt, malformed: %s', (message) => {
+    expect(classify(new Error(message))).toMatchObject({ name: 'SubmissionError', code: 'REPO_INVALID', message: expect.stringMatching(/^the repository contains malformed git objects: /) });
+  });
+
+  it('ignores what the server printed: a "remote:" line or a "remote error:" naming our failures is still the candidate\'s', () => {
+    const printed = new Error('remote: SSL certificate problem: unable to get local issuer certificate\nremote: attempting to allocate 9 over limit 1\nfatal: remote error: Could not resolve host: github.com');
+    for (const candidateHost of [true, false]) {
+      expect(classifyGitFailure(printed, [], url, { candidateHost })).toMatchObject({ name: 'SubmissionError', code: 'REPO_NOT_FOUND' });
+    }
   });
 
   it('never blames the candidate for a failure it does not recognise (a full disk, a git bug)', () => {
