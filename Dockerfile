@@ -6,8 +6,10 @@
 ARG NODE_IMAGE=assay-node:latest
 FROM ${NODE_IMAGE}
 USER root
-# git for the fetch stage (Debian's package mirror is enough).
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git ca-certificates \
+# git for the fetch stage, and util-linux for its privilege drop (setpriv, prlimit). util-linux is
+# essential in Debian, but named here so a base image without it fails the build, not the first
+# job (Debian's package mirror is enough).
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git ca-certificates util-linux \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
