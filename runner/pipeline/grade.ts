@@ -20,6 +20,7 @@ import { installStage } from '../stages/install/stage.ts';
 import { JobContainers, type Job } from '../stages/job.ts';
 import { packStage } from '../stages/pack/stage.ts';
 import { nodeTestsStage } from '../stages/run/node-tests.ts';
+import { candidateStopsAreOutcomes } from '../stages/run/outcome.ts';
 import { serviceStage, startGrader } from '../stages/run/service.ts';
 import type { Stage } from '../store/states.ts';
 
@@ -68,8 +69,9 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     const { candidate, grader } = await installStage(job, packed.plan, packed.tar, earlyGrader);
     const runtime = packed.plan.runtime;
     if (!candidate) return await score(job, { runtime, results: [], notRunReason: 'not run: the dependencies did not install' });
-    const tested =
-      job.challenge.manifest.kind === 'service' ? await serviceStage(job, packed.plan, candidate, grader) : await nodeTestsStage(job, candidate, packed.hidden!);
+    const tested = await candidateStopsAreOutcomes(job, () =>
+      job.challenge.manifest.kind === 'service' ? serviceStage(job, packed.plan, candidate, grader) : nodeTestsStage(job, candidate, packed.hidden!),
+    );
     return await score(job, { runtime, ...tested }, candidate);
   } catch (err) {
     if (err instanceof SubmissionError) {

@@ -29,6 +29,8 @@ export const FLAG_CODES = [
   'in_process_results',
   /** Results that could not be trusted (a cut result channel, a skipped check, a test reported twice...) were voided. */
   'results_voided',
+  /** The candidate's container stopped while it was being graded: its own code ended it. */
+  'sandbox_stopped',
 ] as const;
 export type FlagCode = (typeof FLAG_CODES)[number];
 

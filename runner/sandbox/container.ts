@@ -106,6 +106,17 @@ function streamEnded(stream: NodeJS.ReadableStream): Promise<void> {
   });
 }
 
+/**
+ * An exec was asked of a container that is no longer running. After candidate code has run in
+ * it, that is the candidate's doing (its code ended the container), not an engine failure.
+ */
+export class SandboxStoppedError extends Error {
+  override name = 'SandboxStoppedError';
+  constructor(readonly role: string, readonly containerId: string, options?: { cause?: unknown }) {
+    super(`the ${role} container ${containerId.slice(0, 12)} is not running`, options);
+  }
+}
+
 export class SandboxContainer {
   private removed = false;
   private killed = false;
@@ -164,15 +175,22 @@ export class SandboxContainer {
 
   /** Starts argv as the container's user with stdout and stderr attached (multiplexed). */
   private async startExec(argv: string[], opts: { env?: Record<string, string>; workdir?: string } = {}): Promise<{ exec: Docker.Exec; stream: NodeJS.ReadableStream }> {
-    const exec = await this.container.exec({
-      Cmd: argv,
-      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      WorkingDir: opts.workdir ?? '/workspace',
-      AttachStdout: true,
-      AttachStderr: true,
-      AttachStdin: false,
-      Tty: false,
-    });
+    let exec: Docker.Exec;
+    try {
+      exec = await this.container.exec({
+        Cmd: argv,
+        Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        WorkingDir: opts.workdir ?? '/workspace',
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: false,
+        Tty: false,
+      });
+    } catch (err) {
+      // 409: the container is not running. Only code inside it (or a kill of ours) stops it.
+      if (isConflict(err)) throw new SandboxStoppedError(this.spec.role, this.id, { cause: err });
+      throw err;
+    }
     const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
     return { exec, stream };
   }

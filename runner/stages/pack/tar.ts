@@ -67,7 +67,7 @@ export async function readTarEntry(archive: NodeJS.ReadableStream, name: string,
     extract.on('entry', (header, stream, next) => {
       const wanted = header.name.replace(/^\.\//, '') === name && header.type === 'file' && (header.size ?? 0) <= maxBytes;
       const chunks: Buffer[] = [];
-      if (wanted) stream.on('data', (c: Buffer) => chunks.push(c));
+      if (wanted) stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
         if (wanted) found = Buffer.concat(chunks);
         next();

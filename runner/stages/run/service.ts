@@ -120,6 +120,9 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     const who = flooded === service ? 'the service' : "the driver's process (the candidate's modules)";
     flags.push({ code: 'output_limit', message: `${who} wrote ${flooded.output.totalBytes} bytes of output, over the cap of ${outputCap} bytes, so the container was stopped` });
   }
+  if (!serviceState.running && !flooded && !serviceState.oomKilled) {
+    flags.push({ code: 'sandbox_stopped', message: "the candidate's container stopped while it was being graded: its own code ended it (for example by signalling its init process)" });
+  }
   const pidsFlag = async (): Promise<void> => {
     // The counter is read by an exec in the candidate's container, so none after a kill.
     const refused = flooded ? 0 : await candidate.pidsLimitHits();
