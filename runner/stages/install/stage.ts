@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { SandboxContainer, type SandboxNetwork } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar, readTarEntry } from '../pack/tar.ts';
-import type { InstallPlan, RuntimePlan } from '../runtime.ts';
+import type { InstallPlan, RuntimePlan } from '../plan/index.ts';
 import { DependencyCache, type CachedArchive } from './deps-cache.ts';
 import { CA_BUNDLE_PATH, runInstall } from './install.ts';
 import { restoredTreeMismatch } from './restored-tree.ts';
@@ -81,10 +81,9 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
 
   const cached = key ? await cache.get(key) : undefined;
   if (key && cached) {
-    const hidden = await readTarEntry(cached.open(), HIDDEN_LOCKFILE, 64 * 1024 * 1024);
-    const mismatch = restoredTreeMismatch(install.locked!.lock, hidden ? parseJson(hidden) : undefined);
+    const mismatch = await cachedTreeMismatch(cached, install.locked!.verify);
     if (!mismatch) {
-      job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: `restored node_modules from the dependency cache (key ${key.slice(0, 12)})` });
+      job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: `restored ${install.outputs.join(', ')} from the dependency cache (key ${key.slice(0, 12)})` });
       return { ok: true, archive: cached };
     }
     job.log.warn({ key, mismatch }, 'dependency cache entry does not match its lockfile; evicted');
@@ -120,7 +119,7 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
       return { ok: false };
     }
     // node_modules must fit the candidate's workspace anyway; only npm (scripts off) has touched it.
-    const archive = await box.execCaptureStdout(['tar', '-c', '-C', '/workspace', 'node_modules'], manifest.limits.workspaceMb * 1024 * 1024, 60_000);
+    const archive = await box.execCaptureStdout(['tar', '-c', '-C', '/workspace', '--', ...install.outputs], manifest.limits.workspaceMb * 1024 * 1024, 60_000);
     if (!archive) {
       job.report.flag({ code: 'resource_limit', message: `the installed dependencies do not fit the workspace limit of ${manifest.limits.workspaceMb} MB` });
       return { ok: false };
@@ -136,6 +135,13 @@ async function* concat(archive: Buffer | CachedArchive, workspace: Buffer): Asyn
   if (Buffer.isBuffer(archive)) yield archive;
   else for await (const chunk of archive.open()) yield chunk as Buffer;
   yield workspace;
+}
+
+/** Checks a cached tree against what the plan says it must be; undefined when it matches. */
+async function cachedTreeMismatch(cached: CachedArchive, verify: NonNullable<Extract<InstallPlan, { kind: 'run' }>['locked']>['verify']): Promise<string | undefined> {
+  if (!verify) return undefined;
+  const hidden = await readTarEntry(cached.open(), HIDDEN_LOCKFILE, 64 * 1024 * 1024);
+  return restoredTreeMismatch(verify.lock, hidden ? parseJson(hidden) : undefined);
 }
 
 function parseJson(bytes: Buffer): unknown {

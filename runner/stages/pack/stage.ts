@@ -4,7 +4,7 @@
  * here; the challenge's own files (hidden tests of a "tests" challenge) are added last.
  */
 import type { Job } from '../job.ts';
-import { planRuntime, type RuntimePlan } from '../runtime.ts';
+import { planRuntime, type RuntimePlan } from '../plan/index.ts';
 import { prepareHiddenTests, type HiddenTests } from '../run/node-tests.ts';
 import { pack } from './pack.ts';
 
@@ -18,7 +18,7 @@ export type Packed =
 
 export async function packStage(job: Job, repoDir: string): Promise<Packed> {
   const { manifest } = job.challenge;
-  const plan = await planRuntime(repoDir, manifest.runtimes, job.config.install.npmRegistry);
+  const plan = await planRuntime(repoDir, { allowed: manifest.runtimes, npmRegistry: job.config.install.npmRegistry });
   const hidden = manifest.kind === 'tests' ? prepareHiddenTests(job.challenge) : undefined;
   const installs = 'runtime' in plan && plan.install.kind === 'run';
   const t0 = Date.now();

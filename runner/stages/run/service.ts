@@ -22,7 +22,7 @@ import type { TestOutcome } from './outcome.ts';
 import { SandboxContainer, describeVerdict, type CappedText, type DockerClient, type ImageRef, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar } from '../pack/tar.ts';
-import type { RuntimePlan } from '../runtime.ts';
+import type { RuntimePlan } from '../plan/index.ts';
 import { parseHarnessOutput } from './harness-output.ts';
 
 const GRADER_LIMITS = { memoryMb: 256, cpus: 1, pids: 128, workspaceMb: 32 };

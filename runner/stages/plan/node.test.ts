@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startCommand } from './runtime.ts';
+import { startCommand } from './node.ts';
 
 describe('startCommand', () => {
   it('runs a plain `node <file>` start script directly', () => {
