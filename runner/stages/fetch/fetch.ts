@@ -112,6 +112,7 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
   const stopWatchdog = new AbortController();
   let watchdog: Promise<void> | undefined;
   let area: FetchArea | undefined;
+  let handedOver = false;
 
   try {
     const address = await untilAborted(resolveAllowedAddress(host, input.policy), controller.signal);
@@ -147,6 +148,7 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     // Nothing of the uid may still run (and write) once the checkout is handed over.
     await reap(confinement);
     await moveInto(area, input.destDir);
+    handedOver = true;
     return { commit, ref, bytes, durationMs: Math.round(performance.now() - started) };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
@@ -161,7 +163,7 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     if (area !== undefined) {
       // Best effort: a failure here must not hide the fetch's own outcome. reap can only fail
       // if setpriv itself is broken, and then no git command ran either.
-      await reap(confinement).catch(() => {});
+      if (!handedOver) await reap(confinement).catch(() => {});
       await closeFetchArea(area).catch(() => {});
     }
   }
