@@ -31,5 +31,8 @@ export type InstallPlan =
 export interface RuntimePlan {
   runtime: Runtime;
   install: InstallPlan;
+  /** argv of the service (service challenges), run in /workspace with PORT set. */
   startArgv: string[];
+  /** Extra environment of the start command (e.g. PATH into a virtual environment). */
+  startEnv?: Record<string, string>;
 }

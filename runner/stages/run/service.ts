@@ -53,6 +53,8 @@ export interface ServiceStageInput {
   grader: SandboxContainer;
   challenge: Challenge;
   startArgv: string[];
+  /** Extra environment of the start command (e.g. PATH into a virtual environment); PORT is always set. */
+  startEnv?: Record<string, string>;
   signal?: AbortSignal;
   /** Called once the service accepts connections and the tests begin; must not throw. */
   onTesting?: () => void;
@@ -77,7 +79,7 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
   // Passed explicitly, so a report can name the cap the service ran into.
   const outputCap = limits.outputBytes * 64;
   const started = Date.now();
-  const service = await candidate.execInBackground(input.startArgv, { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap, env: { PORT: String(port) } });
+  const service = await candidate.execInBackground(input.startArgv, { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap, env: { ...input.startEnv, PORT: String(port) } });
   const driver = driverPort === undefined ? undefined : await candidate.execInBackground(['node', DRIVER, '--port', String(driverPort)], { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap });
 
   // The harness's READY line, noticed as it streams (a line may span chunks).
@@ -210,7 +212,7 @@ export async function serviceStage(job: Job, plan: RuntimePlan, candidate: Sandb
     sharedGrader ?? (await job.report.timed('grader', () => job.containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'container', containerId: candidate.id }, job.log))));
   job.report.useImage('grader', job.images.grader);
   const out = await job.report.timed('startAndTest', () =>
-    runServiceStages({ candidate, grader, challenge: job.challenge, startArgv: plan.startArgv, signal: job.signal, onTesting: () => job.progressSoon('testing'), log: job.log }),
+    runServiceStages({ candidate, grader, challenge: job.challenge, startArgv: plan.startArgv, ...(plan.startEnv ? { startEnv: plan.startEnv } : {}), signal: job.signal, onTesting: () => job.progressSoon('testing'), log: job.log }),
   );
   job.report.step(out.start);
   job.report.step(out.test);
