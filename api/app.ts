@@ -20,6 +20,7 @@ import { submissionRoutes } from './routes/submissions.ts';
 import { newNonce, sendPage } from './ui/html.ts';
 import { errorPage } from './ui/pages.ts';
 import { uiRouter } from './ui/routes.ts';
+import { UiSessions } from './ui/session.ts';
 
 export type { AppDeps } from './context.ts';
 
@@ -32,18 +33,24 @@ export interface AppOptions {
 }
 
 export function createApp(deps: AppDeps, opts: AppOptions = {}): Express {
+  const { api } = deps.config;
+  const baseUrl = publicBaseUrl(deps.config);
   const ctx: AppContext = {
     ...deps,
-    keyring: new Keyring(deps.config.api.keys),
+    keyring: new Keyring(api.keys),
     metrics: createMetrics(deps.queue, { defaultMetrics: opts.defaultMetrics ?? false }),
-    sessionSecret: deps.config.api.sessionSecret ?? randomBytes(32).toString('hex'),
-    baseUrl: publicBaseUrl(deps.config),
+    sessions: new UiSessions(api.sessionSecret ?? randomBytes(32).toString('hex'), api.keys, baseUrl.startsWith('https:')),
+    baseUrl,
   };
   const log = deps.log.child({ component: 'api' });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // req.ip, which the rate limits key on, is the socket's peer unless ASSAY_TRUST_PROXY names the
+  // proxies whose X-Forwarded-For to believe (a copy: Express's proxy-addr rewrites the list).
+  const { trustProxy } = api;
+  app.set('trust proxy', Array.isArray(trustProxy) ? [...trustProxy] : trustProxy);
 
   app.use((req, res, next) => {
     res.set({

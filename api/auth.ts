@@ -48,6 +48,11 @@ export class Keyring {
   }
 }
 
+/** True when `given` is `expected` (compared as sha256 digests, so neither length nor content shows in the timing). */
+export function secretEquals(given: string | undefined, expected: string): boolean {
+  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
+}
+
 /** The bearer secret of a request; undefined without an Authorization header; 401 when it is malformed. */
 export function bearerOf(req: Request): string | undefined {
   const header = req.get('authorization');

@@ -7,6 +7,7 @@ import type { Redis } from '../runner/store/redis.ts';
 import type { SubmissionStore } from '../runner/store/submissions.ts';
 import type { Keyring } from './auth.ts';
 import type { ApiMetrics } from './metrics.ts';
+import type { UiSessions } from './ui/session.ts';
 
 export interface AppDeps {
   config: Config;
@@ -28,8 +29,11 @@ export interface AppDeps {
 export interface AppContext extends AppDeps {
   keyring: Keyring;
   metrics: ApiMetrics;
-  /** Signs UI sessions: ASSAY_SESSION_SECRET, or random per app (sessions then end on restart). */
-  sessionSecret: string;
+  /**
+   * UI sessions, signed with ASSAY_SESSION_SECRET (or a random secret per app: sessions then end
+   * on restart) and valid only while the key they were opened with is configured.
+   */
+  sessions: UiSessions;
   /** ASSAY_PUBLIC_URL or the listen address; links in responses and webhooks start with it. */
   baseUrl: string;
 }

@@ -10,6 +10,7 @@ export const API_ERRORS = {
   BAD_REQUEST: { status: 400, message: 'the request is malformed' },
   VALIDATION_FAILED: { status: 400, message: 'the request does not match the schema' },
   MALFORMED_JSON: { status: 400, message: 'the body is not valid JSON' },
+  TOKEN_IN_URL: { status: 400, message: 'the access token must not be sent in the URL; open the page with #token=<token> or send Authorization: Bearer <token>' },
   UNAUTHENTICATED: { status: 401, message: 'credentials are missing or not valid' },
   FORBIDDEN: { status: 403, message: 'these credentials may not do this' },
   NOT_FOUND: { status: 404, message: 'not found' },

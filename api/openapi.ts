@@ -18,7 +18,6 @@ import {
   ListResponseSchema,
   ReadyResponseSchema,
   RerunBodySchema,
-  ReportHtmlQuerySchema,
   ReportQuerySchema,
   ReportSchema,
   ReviewerSubmissionViewSchema,
@@ -140,10 +139,12 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
       '/v1/submissions/{id}/report.html': {
         get: {
           operationId: 'getReportHtml',
-          summary: 'The report page: the reviewer page for reviewer keys or a UI session, the candidate page for the access token (Bearer or ?token=)',
-          security: bearer,
-          parameters: [idParam, ...queryParams(ReportHtmlQuerySchema)],
-          responses: { '200': { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND') },
+          summary: 'The report page: the reviewer page for reviewer keys or a UI session, the candidate page for the access token as a Bearer',
+          description:
+            'Without credentials the answer is the candidate page\'s shell (no data): its script reads the token from the URL fragment (`report.html#token=<accessToken>`, the `candidateUrl` of the creation response), which browsers never send to a server, and fetches this page again with `Authorization: Bearer`. A `token` query parameter is refused with 400 TOKEN_IN_URL.',
+          security: [{}, ...bearer],
+          parameters: [idParam, ...queryParams(ReportQuerySchema)],
+          responses: { '200': { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors('VALIDATION_FAILED', 'TOKEN_IN_URL', 'UNAUTHENTICATED', 'NOT_FOUND') },
         },
       },
       '/v1/submissions/{id}/rerun': {
@@ -184,7 +185,14 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
           responses: { '200': { description: 'Ready', content: jsonContent(ref('Ready')) }, '503': { description: 'Not ready: which check failed and why', content: jsonContent(ref('Ready')) } },
         },
       },
-      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics (with `Authorization: Bearer <ASSAY_METRICS_KEY>` when that key is configured)',
+          security: [{}, ...bearer],
+          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors('UNAUTHENTICATED') },
+        },
+      },
       '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: jsonContent({ type: 'object' }) } } } },
     },
   };

@@ -37,6 +37,12 @@ export const CreateSubmissionResponseSchema = z.object({
   status: z.enum(SUBMISSION_STATUSES),
   /** Shown once, on creation; a replay with the same Idempotency-Key does not repeat it. */
   accessToken: z.string().optional(),
+  /**
+   * With the accessToken only: the candidate's page, `<links.reportHtml>#token=<accessToken>`.
+   * The token is in the fragment, which browsers never send to a server; give this link to the
+   * candidate.
+   */
+  candidateUrl: z.string().optional(),
   links: LinksSchema,
 });
 
@@ -88,10 +94,6 @@ export const ListResponseSchema = z.object({
 export const ReportQuerySchema = z.strictObject({
   /** Which run's report (1 + reruns); the latest when absent. */
   run: z.coerce.number().int().min(1).max(1000).optional(),
-});
-export const ReportHtmlQuerySchema = ReportQuerySchema.extend({
-  /** The candidate's access token (for links opened in a browser). */
-  token: z.string().min(1).max(200).optional(),
 });
 
 export const RerunBodySchema = z.strictObject({

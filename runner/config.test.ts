@@ -78,4 +78,37 @@ describe('buildConfig', () => {
     expect(() => parseTokenScope('')).toThrow(TypeError);
     expect(() => parseTokenScope('github.com /acme')).toThrow(TypeError);
   });
+
+  it('trusts no proxy by default, and takes a hop count or addresses, subnets and names', () => {
+    expect(buildConfig({}).api.trustProxy).toBe(false);
+    expect(buildConfig({ ASSAY_TRUST_PROXY: 'false' }).api.trustProxy).toBe(false);
+    expect(buildConfig({ ASSAY_TRUST_PROXY: '0' }).api.trustProxy).toBe(false);
+    expect(buildConfig({ ASSAY_TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
+    const c = buildConfig({ ASSAY_TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.7, fd00::/8, ::1' });
+    expect(c.api.trustProxy).toEqual(['loopback', '10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1']);
+    expect(Object.isFrozen(c.api.trustProxy)).toBe(true);
+  });
+
+  it('refuses a trust proxy that lets any client name its own address, with every problem together', () => {
+    expect(() => buildConfig({ ASSAY_TRUST_PROXY: 'true' })).toThrow(/ASSAY_TRUST_PROXY: "true" would trust every client/);
+    let message = '';
+    try {
+      buildConfig({ ASSAY_TRUST_PROXY: 'loopback,0.0.0.0/0,::/0,proxy.example.com,10.0.0.0/33,10.1.2.3/8/9', ASSAY_METRICS_KEY: 'short' });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain('"0.0.0.0/0": a /0 subnet trusts every client');
+    expect(message).toContain('"::/0": a /0 subnet trusts every client');
+    expect(message).toContain('"proxy.example.com": expected an IP address, a subnet (address/prefix) or one of loopback|linklocal|uniquelocal');
+    expect(message).toContain('"10.0.0.0/33": the prefix must be 1 to 32');
+    expect(message).toContain('"10.1.2.3/8/9": expected an IP address');
+    expect(message).toContain('ASSAY_METRICS_KEY: at least 16 printable characters');
+    expect(() => buildConfig({ ASSAY_TRUST_PROXY: '33' })).toThrow(/at most 32/);
+  });
+
+  it('protects /metrics only when a metrics key is set', () => {
+    expect(buildConfig({}).api.metricsKey).toBeUndefined();
+    expect(buildConfig({ ASSAY_METRICS_KEY: 'scrape-key-0123456789' }).api.metricsKey).toBe('scrape-key-0123456789');
+  });
 });

@@ -3,6 +3,7 @@
  * problem reported together, then frozen. No other module reads `process.env`.
  * Every variable is documented in the README ("Configuration").
  */
+import { isIP } from 'node:net';
 import os from 'node:os';
 import { z } from 'zod';
 
@@ -106,6 +107,55 @@ const gitTokens = z.string().transform((value, ctx) => {
   return tokens;
 });
 
+/**
+ * Which proxies the API believes about the client's address (Express's `trust proxy`): `false`
+ * (the socket's peer is the client), a hop count, or addresses, subnets and the names
+ * `loopback`, `linklocal`, `uniquelocal`. Rate limits key on the address this yields.
+ */
+export type TrustProxy = false | number | readonly string[];
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Why `entry` is not a proxy address or subnet Express can trust safely, or undefined when it is. */
+function proxyEntryProblem(entry: string): string | undefined {
+  if (PROXY_NAMES.includes(entry)) return undefined;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return `"${entry}": expected an IP address, a subnet (address/prefix) or one of ${PROXY_NAMES.join('|')}`;
+  if (prefix === undefined) return undefined;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  const max = family === 4 ? 32 : 128;
+  if (!(bits >= 0 && bits <= max)) return `"${entry}": the prefix must be 1 to ${max}`;
+  // A /0 trusts every address, which is "true" by another name.
+  if (bits === 0) return `"${entry}": a /0 subnet trusts every client to name its own address`;
+  return undefined;
+}
+
+/**
+ * `false` (default), a hop count, or a comma list of addresses, subnets and names. `true` is
+ * refused: it trusts every peer, so any client could pick its own address (X-Forwarded-For)
+ * and with it its own rate-limit bucket.
+ */
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const v = value.trim();
+  if (v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops <= 32) return hops;
+    ctx.addIssue({ code: 'custom', message: `${v} hops: expected the number of proxies in front of the API (at most 32)` });
+    return z.NEVER;
+  }
+  if (v === 'true') {
+    ctx.addIssue({ code: 'custom', message: '"true" would trust every client to name its own address (X-Forwarded-For); give the number of proxies in front of the API, or their addresses (e.g. "loopback" or "10.0.0.0/8")' });
+    return z.NEVER;
+  }
+  const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const problems = entries.map(proxyEntryProblem).filter((p): p is string => p !== undefined);
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'expected false, a hop count, or addresses, subnets or loopback|linklocal|uniquelocal' });
+  return entries;
+});
+
 const EnvSchema = z.object({
   ASSAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -149,6 +199,8 @@ const EnvSchema = z.object({
   ASSAY_API_KEYS: apiKeys.default([]),
   ASSAY_OPEN_SUBMISSIONS: bool.default(false),
   ASSAY_SESSION_SECRET: z.string().min(16).optional(),
+  ASSAY_TRUST_PROXY: trustProxy.optional(),
+  ASSAY_METRICS_KEY: z.string().regex(/^[\x21-\x7e]{16,512}$/, 'at least 16 printable characters (sent as "Authorization: Bearer <key>")').optional(),
   ASSAY_WEBHOOK_SECRET: z.string().min(16).optional(),
   ASSAY_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   ASSAY_RATE_LIMIT_PER_MINUTE: int(30, 1),
@@ -220,6 +272,10 @@ export function buildConfig(env: Record<string, string | undefined>) {
       keys: e.ASSAY_API_KEYS,
       openSubmissions: e.ASSAY_OPEN_SUBMISSIONS,
       sessionSecret: e.ASSAY_SESSION_SECRET,
+      /** Express's `trust proxy`: which peers' X-Forwarded-For gives the client address (rate limits, idempotency scopes). */
+      trustProxy: (e.ASSAY_TRUST_PROXY ?? false) as TrustProxy,
+      /** When set, GET /metrics needs `Authorization: Bearer <this key>`. */
+      metricsKey: e.ASSAY_METRICS_KEY,
       webhookSecret: e.ASSAY_WEBHOOK_SECRET,
       webhookAllowPrivate: e.ASSAY_WEBHOOK_ALLOW_PRIVATE,
       rateLimitPerMinute: e.ASSAY_RATE_LIMIT_PER_MINUTE,

@@ -1,5 +1,10 @@
-/** Operational endpoints: liveness, readiness (Redis and Docker), Prometheus metrics, the OpenAPI document. */
+/**
+ * Operational endpoints: liveness, readiness (Redis and Docker), Prometheus metrics, the OpenAPI
+ * document. /metrics needs `Authorization: Bearer <ASSAY_METRICS_KEY>` when that key is set; it is
+ * its own credential (not an API key), so a scraper's secret opens no submission.
+ */
 import type { Express } from 'express';
+import { bearerOf, secretEquals, unauthenticated } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { buildOpenApi } from '../openapi.ts';
 
@@ -48,7 +53,9 @@ export function healthRoutes(app: Express, ctx: AppContext): void {
       });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  const { metricsKey } = ctx.config.api;
+  app.get('/metrics', async (req, res) => {
+    if (metricsKey !== undefined && !secretEquals(bearerOf(req), metricsKey)) throw unauthenticated('the metrics key is required ("Authorization: Bearer <ASSAY_METRICS_KEY>")');
     res.set('Content-Type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 

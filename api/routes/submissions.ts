@@ -10,7 +10,6 @@ import {
   ListQuerySchema,
   parseOr400,
   RerunBodySchema,
-  ReportHtmlQuerySchema,
   ReportQuerySchema,
   SubmissionIdSchema,
 } from '../schemas.ts';
@@ -18,8 +17,7 @@ import { candidateReport, publicView, reviewerView } from '../views.ts';
 import { submissionLinks } from '../../runner/webhooks/deliver.ts';
 import type { SubmissionRecord } from '../../runner/store/submissions.ts';
 import { newNonce, sendPage } from '../ui/html.ts';
-import { candidatePage, reportPage } from '../ui/pages.ts';
-import { csrfToken, readSession } from '../ui/session.ts';
+import { candidatePage, candidateShellPage, reportPage } from '../ui/pages.ts';
 import { z } from 'zod';
 
 const EmptyBodySchema = z.strictObject({});
@@ -63,11 +61,13 @@ export function submissionRoutes(app: Express, ctx: AppContext): void {
       ...(idempotencyKey ? { idempotencyKey } : {}),
     });
     const links = submissionLinks(ctx.baseUrl, result.record.id);
+    // The candidate's link carries the token in the fragment, which browsers never send to a server.
+    const candidate = result.accessToken ? { accessToken: result.accessToken, candidateUrl: `${links.reportHtml}#token=${result.accessToken}` } : {};
     res
       .status(result.created ? 202 : 200)
       .location(links.self)
       .set('Cache-Control', 'no-store')
-      .json({ id: result.record.id, status: result.record.status, ...(result.accessToken ? { accessToken: result.accessToken } : {}), links });
+      .json({ id: result.record.id, status: result.record.status, ...candidate, links });
   });
 
   app.get('/v1/submissions', async (req, res) => {
@@ -92,19 +92,27 @@ export function submissionRoutes(app: Express, ctx: AppContext): void {
     res.set('Cache-Control', 'no-store').json(access === 'reviewer' ? report : candidateReport(report));
   });
 
+  /**
+   * The report page: the reviewer page for a UI session or a reviewer/admin key, the candidate
+   * page for the access token as a Bearer. Without credentials, the candidate page's shell: its
+   * script takes the token from the URL fragment and asks again with it. A token in the query
+   * (the old `?token=` links) is refused: it has already been written to every log on the way.
+   */
   app.get('/v1/submissions/:id/report.html', async (req, res) => {
-    const q = parseOr400(ReportHtmlQuerySchema, req.query, 'query');
-    const session = readSession(req, ctx.sessionSecret);
-    const sessionOk = session && (session.role === 'reviewer' || session.role === 'admin') && config.api.keys.some((k) => k.name === session.name && k.role === session.role);
+    if (Object.hasOwn(req.query, 'token')) {
+      throw new ApiError('TOKEN_IN_URL', 'the access token no longer goes in the URL, where proxies and browser history keep it: open this page with #token=<token> at the end of its address instead (the part after # never leaves the browser), or send "Authorization: Bearer <token>"');
+    }
+    const q = parseOr400(ReportQuerySchema, req.query, 'query');
+    const session = ctx.sessions.read(req);
     let principal: Principal = principalOf(req, ctx.keyring);
-    if (principal.kind === 'anonymous' && q.token) principal = { kind: 'token', token: q.token };
-    if (sessionOk) principal = { kind: 'key', name: session.name, role: session.role };
+    if (session) principal = { kind: 'key', name: session.name, role: session.role };
+    const nonce = newNonce();
+    if (principal.kind === 'anonymous') return sendPage(res, candidateShellPage(nonce), nonce, 200, { connect: true });
     const { record, access } = await visible(req, principal);
     const report = await store.getReport(record.id, q.run);
-    const nonce = newNonce();
     if (access === 'reviewer' && principal.kind === 'key') {
-      const user = { name: principal.name, role: principal.role, csrf: sessionOk ? csrfToken(ctx.sessionSecret, session) : '' };
-      sendPage(res, reportPage(nonce, user, { record, report, ...(q.run ? { run: q.run } : {}), canAdmin: Boolean(sessionOk) && principal.role === 'admin' }), nonce);
+      const user = { name: principal.name, role: principal.role, csrf: session ? ctx.sessions.csrfToken(session) : '' };
+      sendPage(res, reportPage(nonce, user, { record, report, ...(q.run ? { run: q.run } : {}), canAdmin: session !== undefined && principal.role === 'admin' }), nonce);
     } else {
       sendPage(res, candidatePage(nonce, record, report ? candidateReport(report) : undefined), nonce);
     }

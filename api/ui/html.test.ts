@@ -80,4 +80,11 @@ describe('contentSecurityPolicy', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
   });
+
+  it('lets a page fetch from its own origin only when asked (the candidate page shell)', () => {
+    expect(contentSecurityPolicy('abc')).not.toContain('connect-src');
+    const csp = contentSecurityPolicy('abc', { connect: true });
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toMatch(/^default-src 'none';/);
+  });
 });

@@ -44,12 +44,18 @@ export function newNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
+export interface PageOptions {
+  /** The page's own script fetches from this origin (`connect-src 'self'`). @defaultValue false */
+  connect?: boolean;
+}
+
 /** The page CSP: nothing by default, styles and scripts only with this response's nonce. */
-export function contentSecurityPolicy(nonce: string): string {
+export function contentSecurityPolicy(nonce: string, opts: PageOptions = {}): string {
   return [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
+    ...(opts.connect ? ["connect-src 'self'"] : []),
     "img-src 'self' data:",
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -57,12 +63,12 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join('; ');
 }
 
-export function sendPage(res: Response, page: SafeHtml, nonce: string, status = 200): void {
+export function sendPage(res: Response, page: SafeHtml, nonce: string, status = 200, opts: PageOptions = {}): void {
   res
     .status(status)
     .set({
       'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': contentSecurityPolicy(nonce),
+      'Content-Security-Policy': contentSecurityPolicy(nonce, opts),
       'X-Content-Type-Options': 'nosniff',
       'X-Frame-Options': 'DENY',
       'Referrer-Policy': 'no-referrer',

@@ -3,7 +3,7 @@ import type { Challenge } from '../../runner/challenges/repository.ts';
 import type { Report } from '../../runner/report/schema.ts';
 import { FINAL_STATUSES, type SubmissionRecord } from '../../runner/store/submissions.ts';
 import type { CandidateReport } from '../schemas.ts';
-import { html, layout, text, type LayoutOptions, type SafeHtml } from './html.ts';
+import { html, layout, SafeHtml, text, type LayoutOptions } from './html.ts';
 
 type User = NonNullable<LayoutOptions['user']>;
 
@@ -154,5 +154,83 @@ ${report.tests.map((t) => html`<tr><td>${badge(t.status, t.status)}</td><td>${t.
 </tbody></table><p class="muted">${report.hiddenTests.count} more tests (${report.hiddenTests.maxPoints} points) are not shown; they count in the score.</p></section>
 <section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li>${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}</li>`)}</ul>
 ${report.flags.length ? html`<p>Flags: ${report.flags.map((f) => badge('bad', f.code))}</p>` : ''}</section>` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
+  );
+}
+
+/**
+ * The script of the candidate's page shell (a constant: nothing is interpolated into it). It
+ * takes the access token from the fragment (`#token=...`, which the browser never sends to a
+ * server), removes it from the address bar and this tab's history, keeps it in sessionStorage
+ * for reloads, and fetches the same page again with `Authorization: Bearer`. The answer is
+ * Assay's own escaped HTML, parsed inert in a <template>; its <main> replaces the shell's. While
+ * the answer asks to refresh (grading not finished), it asks again after that many seconds.
+ */
+const CANDIDATE_SCRIPT = `(() => {
+  'use strict';
+  const main = document.querySelector('main');
+  const slot = 'assay-token:' + location.pathname;
+  const show = (message) => {
+    const section = document.createElement('section');
+    const p = document.createElement('p');
+    p.setAttribute('role', 'alert');
+    p.textContent = message;
+    section.append(p);
+    main.replaceChildren(section);
+  };
+  let token = null;
+  const m = /(?:^#|&)token=([A-Za-z0-9_-]{1,200})(?:&|$)/.exec(location.hash);
+  if (m) {
+    token = m[1];
+    try { sessionStorage.setItem(slot, token); } catch { /* storage off: this load only */ }
+    history.replaceState(history.state, '', location.pathname + location.search);
+  } else {
+    try { token = sessionStorage.getItem(slot); } catch { /* storage off */ }
+  }
+  if (!token) {
+    show('Open this page with the link you were given: its address ends with #token=... (Reviewers: log in at /ui/login.)');
+    return;
+  }
+  const load = async () => {
+    let res;
+    let body;
+    try {
+      res = await fetch(location.pathname + location.search, { headers: { authorization: 'Bearer ' + token }, credentials: 'omit', cache: 'no-store', redirect: 'error' });
+      body = await res.text();
+    } catch {
+      show('Assay could not be reached; reload the page to try again.');
+      return;
+    }
+    if (res.status >= 400 && res.status < 500) {
+      try { sessionStorage.removeItem(slot); } catch { /* storage off */ }
+    }
+    // A template's content is inert: nothing in it runs, loads or applies until moved here.
+    const parsed = document.createElement('template');
+    parsed.innerHTML = body;
+    const page = parsed.content;
+    const next = page.querySelector('main');
+    if (!next) {
+      show('Unexpected answer (HTTP ' + res.status + '); reload the page to try again.');
+      return;
+    }
+    document.title = page.querySelector('title')?.textContent ?? document.title;
+    main.replaceChildren(...next.childNodes);
+    const refresh = page.querySelector('meta[http-equiv="refresh"]');
+    const seconds = refresh ? parseInt(refresh.getAttribute('content') || '', 10) : NaN;
+    if (res.ok && seconds > 0) setTimeout(load, seconds * 1000);
+  };
+  void load();
+})();`;
+
+/**
+ * The candidate's page as served without credentials: no data about any submission (the same
+ * for every id), and the script above, which fetches the real page with the token from the
+ * fragment. Send it with `connect: true` (the script's fetch needs `connect-src 'self'`).
+ */
+export function candidateShellPage(nonce: string): SafeHtml {
+  return layout(
+    { title: 'Your submission', nonce },
+    html`<section data-testid="candidate-shell"><p class="muted">Loading your results…</p>
+<noscript><p>This page needs JavaScript: it reads your access token from the link (the part after #), which is never sent to a server.</p></noscript></section>
+<script nonce="${nonce}">${new SafeHtml(CANDIDATE_SCRIPT)}</script>`,
   );
 }

@@ -11,7 +11,7 @@ import { cancelSubmission, rerunSubmission } from '../service.ts';
 import { SubmissionIdSchema } from '../schemas.ts';
 import { newNonce, sendPage } from './html.ts';
 import { challengesPage, dashboardPage, errorPage, loginPage, reportPage } from './pages.ts';
-import { checkCsrf, clearSession, csrfToken, issueSession, readSession, type Session } from './session.ts';
+import type { Session } from './session.ts';
 
 /** Login attempts per client address per minute. */
 const LOGIN_ATTEMPTS_PER_MINUTE = 10;
@@ -26,9 +26,9 @@ interface Locals {
 
 export function uiRouter(ctx: AppContext): Router {
   const router = express.Router();
-  const secure = ctx.baseUrl.startsWith('https:');
+  const { sessions } = ctx;
   const locals = (res: Response) => res.locals as Locals;
-  const userOf = (s: Session) => ({ name: s.name, role: s.role, csrf: csrfToken(ctx.sessionSecret, s) });
+  const userOf = (s: Session) => ({ name: s.name, role: s.role, csrf: sessions.csrfToken(s) });
 
   router.use((req, res, next) => {
     res.locals.nonce = newNonce();
@@ -40,50 +40,45 @@ export function uiRouter(ctx: AppContext): Router {
   });
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
 
-  /** A session is valid only while its key still exists in the configuration with the same role. */
-  const sessionOf = (req: Request): Session | undefined => {
-    const s = readSession(req, ctx.sessionSecret);
-    if (!s || !ctx.config.api.keys.some((k) => k.name === s.name && k.role === s.role)) return undefined;
-    return s.role === 'reviewer' || s.role === 'admin' ? s : undefined;
-  };
-
   router.get('/login', (req, res) => {
-    if (sessionOf(req)) return res.redirect(303, '/ui');
+    if (sessions.read(req)) return res.redirect(303, '/ui');
     sendPage(res, loginPage(locals(res).nonce), locals(res).nonce);
   });
 
   router.post('/login', async (req, res) => {
     const nonce = locals(res).nonce;
+    // req.ip is the client behind the proxies ASSAY_TRUST_PROXY names, else the socket's peer.
     const attempts = await ctx.store.hit(`login:${req.ip ?? 'unknown'}`, 60);
     if (attempts > LOGIN_ATTEMPTS_PER_MINUTE) {
       res.set('Retry-After', '60');
       return sendPage(res, loginPage(nonce, 'Too many attempts; wait a minute.'), nonce, 429);
     }
-    const key = (req.body as Record<string, unknown> | undefined)?.key;
-    const who = typeof key === 'string' && key.length <= 512 ? ctx.keyring.match(key) : undefined;
-    if (!who) return sendPage(res, loginPage(nonce, 'That key is not valid.'), nonce, 401);
+    const field = (req.body as Record<string, unknown> | undefined)?.key;
+    const key = typeof field === 'string' && field.length <= 512 ? field : undefined;
+    const who = key === undefined ? undefined : ctx.keyring.match(key);
+    if (!who || key === undefined) return sendPage(res, loginPage(nonce, 'That key is not valid.'), nonce, 401);
     if (who.role !== 'reviewer' && who.role !== 'admin') return sendPage(res, loginPage(nonce, 'Only reviewer and admin keys can log in.'), nonce, 403);
-    issueSession(res, ctx.sessionSecret, who, secure);
+    sessions.issue(res, who, key);
     ctx.log.info({ key: who.name }, 'reviewer logged in');
     res.redirect(303, '/ui');
   });
 
   // Everything below needs a session.
   router.use((req, res, next) => {
-    const session = sessionOf(req);
+    const session = sessions.read(req);
     if (!session) {
       if (req.method === 'GET') return res.redirect(303, '/ui/login');
       throw new ApiError('UNAUTHENTICATED', 'log in first');
     }
     locals(res).session = session;
-    if (req.method === 'POST' && !checkCsrf(ctx.sessionSecret, session, (req.body as Record<string, unknown> | undefined)?.csrf)) {
+    if (req.method === 'POST' && !sessions.checkCsrf(session, (req.body as Record<string, unknown> | undefined)?.csrf)) {
       throw new ApiError('FORBIDDEN', 'the form has expired or did not come from this site; reload the page and try again');
     }
     next();
   });
 
   router.post('/logout', (_req, res) => {
-    clearSession(res, secure);
+    sessions.clear(res);
     res.redirect(303, '/ui/login');
   });
 
