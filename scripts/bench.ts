@@ -8,7 +8,8 @@
  *   3. throughput: 50 submissions enqueued at once, worker concurrency 1 then 2;
  *   4. dependency install of a small Express app: cold, then warm (same lockfile);
  *   5. API: GET /v1/submissions/:id under load (autocannon, 10 connections at a steady total
- *      rate): p50/p99.
+ *      rate): p50/p99;
+ *   6. a hostile submission's cost: worker time of a service that spins forever after /health.
  * Takes: --runs N (default 20), --throughput N (default 50), --rate R (default 500).
  * Uses the local Redis from .assay/env (own key prefix), the Docker engine, git over HTTP on
  * loopback. Prints a table; writes docs/benchmarks.json.
@@ -43,7 +44,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 };
 const ms = (n: number) => `${Math.round(n)} ms`;
-const results: Record<string, unknown> & { floor?: { p50: number; p95: number } } = { date: new Date().toISOString(), host: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) } };
+const results: Record<string, unknown> & { floor?: { p50: number; p95: number; cpuPerRunS: number } } = { date: new Date().toISOString(), host: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) } };
 
 const git = await startGitServer();
 const good = await git.addRepo('bench-good', { dir: path.join(ROOT, 'challenges/simple-api/reference/node') });
@@ -98,7 +99,9 @@ console.log(`2. floor: plain docker run x ${RUNS} ...`);
 const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080,'0.0.0.0')";
 const client = "const net=require('node:net');(function t(){const s=net.connect(8080,'127.0.0.1');s.on('connect',()=>{s.destroy();fetch('http://127.0.0.1:8080/').then(r=>r.text()).then(x=>{console.log(x);process.exit(0)})});s.on('error',()=>setTimeout(t,10))})()";
 const floor: number[] = [];
+let floorCpu0 = 0;
 for (let i = 0; i < RUNS + 1; i++) {
+  if (i === 1) floorCpu0 = cpuBusySeconds();
   const t0 = Date.now();
   const { stdout: id } = await run('docker', ['run', '-d', '--network', 'none', '--entrypoint', 'node', images.node.tag, '-e', server]);
   const { stdout } = await run('docker', ['run', '--rm', '--network', `container:${id.trim()}`, '--entrypoint', 'node', images.grader.tag, '-e', client]);
@@ -106,7 +109,9 @@ for (let i = 0; i < RUNS + 1; i++) {
   if (stdout.trim() !== 'ok') throw new Error('floor request failed');
   if (i > 0) floor.push(Date.now() - t0);
 }
-results.floor = { p50: pct(floor, 50), p95: pct(floor, 95) };
+// The whole machine's busy CPU while only the floor runs: its containers, runc, containerd, dockerd.
+const floorCpuPerRunS = (cpuBusySeconds() - floorCpu0) / RUNS;
+results.floor = { p50: pct(floor, 50), p95: pct(floor, 95), cpuPerRunS: floorCpuPerRunS };
 
 // 3. Throughput: N at once, concurrency 1 then 2. CPU time is read from /proc/stat, so a
 // throughput ratio below 2 can be put down to the machine's cores (or not).
@@ -154,6 +159,20 @@ const install = await withStack({ ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os
 });
 results.install = install;
 
+// 6. A hostile submission's cost: a service that answers /health, then spins forever. Its
+// worker time (record startedAt to finishedAt) should stay within about 20 s of its limits.
+console.log('6. hostile: worker time of a busy-loop submission ...');
+const busy = await git.addRepo('bench-busy', { dir: path.join(ROOT, 'test/attacks/grader/busy-loop') });
+const hostile = await withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, async (stack) => {
+  await stack.startWorker();
+  const rec = await stack.submit({ challenge: 'simple-api', repoUrl: busy.url });
+  const final = await stack.waitForFinal(rec.id, 300_000);
+  const report = (await stack.store.getReport(rec.id))!;
+  const workerMs = Date.parse(final.finishedAt!) - Date.parse(final.startedAt ?? final.createdAt);
+  return { workerMs, percent: report.score.percent, flags: report.flags.map((f) => f.code) };
+});
+results.hostile = { busyLoop: hostile };
+
 // 5. API read latency under load.
 console.log(`5. API: GET /v1/submissions/:id at ${RATE} req/s ...`);
 const port = String(20000 + Math.floor(Math.random() * 20000));
@@ -182,10 +201,12 @@ const ratio = e2eSummary.total!.p50 / results.floor!.p50;
 console.log('\nStage breakdown (ms)        p50      p95');
 for (const k of stageNames) console.log(`  ${k.padEnd(24)} ${String(e2eSummary[k]!.p50).padStart(6)}   ${String(e2eSummary[k]!.p95).padStart(6)}`);
 console.log(`\n1+2. e2e p50 ${ms(e2eSummary.total!.p50)}, p95 ${ms(e2eSummary.total!.p95)}; floor p50 ${ms(results.floor!.p50)}; e2e/floor = ${ratio.toFixed(2)} (target <= 1.5, e2e p50 < 3000 ms)`);
+console.log(`     floor CPU ${floorCpuPerRunS.toFixed(2)} CPU-s per run (two containers and one request); pipeline ${(cpu.c1?.perSubmissionS ?? NaN).toFixed(2)} CPU-s per submission at concurrency 1`);
 console.log(`3.   throughput c1 ${throughput.c1!.toFixed(1)}/min, c2 ${throughput.c2!.toFixed(1)}/min, ratio ${(throughput.c2! / throughput.c1!).toFixed(2)} (target >= 1.6)`);
 for (const [k, v] of Object.entries(cpu)) console.log(`       ${k}: ${v.perSubmissionS.toFixed(2)} CPU-s per submission, machine ${(v.utilisation * 100).toFixed(0)}% busy (${os.cpus().length} cores)`);
 console.log(`4.   install cold ${ms(install.coldMs)}, warm ${ms(install.warmMs)}, warm/cold ${(install.ratio * 100).toFixed(0)}% (target <= 25%)`);
 console.log(`5.   GET p50 ${apiResult.p50} ms, p99 ${apiResult.p99} ms at ${apiResult.rps.toFixed(0)} req/s, errors ${apiResult.errors}, non-2xx ${apiResult.non2xx} (target p99 < 20 ms at ${RATE} req/s)`);
+console.log(`6.   busy-loop submission: ${ms(hostile.workerMs)} of worker time, ${hostile.percent}%, flags ${hostile.flags.join(', ') || 'none'}`);
 results.ratios = { e2eOverFloor: ratio, throughput: throughput.c2! / throughput.c1!, warmOverCold: install.ratio };
 writeFileSync(path.join(ROOT, 'docs/benchmarks.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten to docs/benchmarks.json');
