@@ -9,7 +9,7 @@
  *   while a package that does not exist is the candidate's.
  */
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ import { startStack, type Stack } from '../../runner/devtools/stack.ts';
 import type { Report } from '../../runner/report/schema.ts';
 import { createTar } from '../../runner/stages/pack/tar.ts';
 
-const FIXTURES = 'test/fixtures/install-cache';
+const HONEST = 'test/fixtures/simple-api/express';
+const POISONER_FILES = 'test/fixtures/install-cache/poisoner';
 let redis: TestRedis;
 let git: GitServer;
 let stack: Stack;
@@ -37,6 +38,16 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** The honest Express fixture, printing the express version it runs; `overlay` adds or replaces files. */
+async function submission(overlay?: string): Promise<{ dir: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'assay-poison-repo-'));
+  await cp(HONEST, dir, { recursive: true });
+  if (overlay) await cp(overlay, dir, { recursive: true });
+  const server = await readFile(path.join(dir, 'server.js'), 'utf8');
+  await writeFile(path.join(dir, 'server.js'), server.replace("const express = require('express');", "const express = require('express');\nconsole.log(`EXPRESS ${require('express/package.json').version}`);"));
+  return { dir };
+}
+
 async function grade(on: Stack, files: { dir: string } | Record<string, string>): Promise<Report> {
   const repo = await git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files);
   const record = await on.submit({ challenge: 'simple-api', repoUrl: repo.url });
@@ -48,23 +59,23 @@ const step = (r: Report, name: string) => r.steps.find((s) => s.name === name);
 const expressRan = (r: Report) => /EXPRESS (\S+)/.exec(step(r, 'start')?.log?.text ?? '')?.[1];
 let locked: string;
 beforeAll(async () => {
-  const lock = JSON.parse(await readFile(`${FIXTURES}/honest/package-lock.json`, 'utf8')) as { packages: Record<string, { version: string }> };
+  const lock = JSON.parse(await readFile(`${HONEST}/package-lock.json`, 'utf8')) as { packages: Record<string, { version: string }> };
   locked = lock.packages['node_modules/express']!.version;
   expect(locked).not.toBe('4.17.1');
 });
 
 describe('dependency cache poisoning', () => {
   it('an honest lockfile graded after a shrinkwrap poisoner runs its own locked tree', async () => {
-    const poisoner = await grade(stack, { dir: `${FIXTURES}/poisoner` });
+    const poisoner = await grade(stack, await submission(POISONER_FILES));
     expect(step(poisoner, 'install')?.status, step(poisoner, 'install')?.log?.text).toBe('passed');
     expect(expressRan(poisoner), 'npm installs from npm-shrinkwrap.json').toBe('4.17.1');
 
-    const honest = await grade(stack, { dir: `${FIXTURES}/honest` });
+    const honest = await grade(stack, await submission());
     expect(step(honest, 'install')?.reason ?? '', 'the poisoner\'s cache entry is not the honest one\'s').not.toMatch(/restored/);
     expect(expressRan(honest), 'the honest submission runs the express its lockfile pins').toBe(locked);
     expect(honest.score.percent).toBe(100);
 
-    const again = await grade(stack, { dir: `${FIXTURES}/honest` });
+    const again = await grade(stack, await submission());
     expect(step(again, 'install')?.reason).toMatch(/restored node_modules from the dependency cache/);
     expect(expressRan(again)).toBe(locked);
   });
@@ -79,7 +90,7 @@ describe('dependency cache poisoning', () => {
     expect(entries.length).toBeGreaterThan(0);
     for (const f of entries) writeFileSync(path.join(cacheDir, f), forged);
 
-    const honest = await grade(stack, { dir: `${FIXTURES}/honest` });
+    const honest = await grade(stack, await submission());
     expect(step(honest, 'install')?.reason ?? '').not.toMatch(/restored/);
     expect(expressRan(honest)).toBe(locked);
     expect(honest.score.percent).toBe(100);
@@ -91,7 +102,7 @@ describe('whose fault a failed install is', () => {
     const offline = await startStack(redis.url, { ASSAY_NPM_REGISTRY: 'http://127.0.0.1:9/', ASSAY_JOB_ATTEMPTS: '2', ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-c-')) });
     try {
       await offline.startWorker();
-      const report = await grade(offline, { dir: `${FIXTURES}/honest` });
+      const report = await grade(offline, await submission());
       expect(report.status).toBe('failed');
       expect(report.error).toMatchObject({ fault: 'platform', code: 'REGISTRY_UNAVAILABLE' });
       expect(report.error?.message).toMatch(/not the candidate's fault/);
@@ -101,7 +112,7 @@ describe('whose fault a failed install is', () => {
   });
 
   it('a dependency that does not exist is the candidate\'s failure, with npm\'s reason', async () => {
-    const pkg = JSON.parse(await readFile(`${FIXTURES}/honest/package.json`, 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(await readFile(`${HONEST}/package.json`, 'utf8')) as { dependencies: Record<string, string> };
     pkg.dependencies['assay-no-such-package-3f9c2e'] = '1.0.0';
     const report = await grade(stack, { 'package.json': JSON.stringify(pkg), 'server.js': 'require("express")' });
     expect(report.status).toBe('completed');
