@@ -5,6 +5,7 @@
  */
 import type { ChallengeManifest } from '../challenges/manifest.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import { redactSecrets } from './redact.ts';
 import { REPORT_SCHEMA_VERSION, type Flag, type Report, type ReportError, type Step } from './schema.ts';
 import { scoreResults, type RawResult } from './score.ts';
 
@@ -14,6 +15,8 @@ export interface ReportIdentity {
   challengeId: string;
   repoUrl: string;
   ref: string;
+  /** The subdirectory graded, when not the root. */
+  path?: string;
   workerId: string;
 }
 
@@ -52,12 +55,13 @@ export class ReportBuilder {
     if (mb !== undefined) this.memoryPeakMb = mb;
   }
 
-  useImage(role: 'candidate' | 'grader', image: { tag: string; id: string }): void {
-    this.images[role] = image;
+  useImage(role: 'candidate' | 'grader', image: { tag: string; id: string; version?: string }): void {
+    this.images[role] = { tag: image.tag, id: image.id, ...(image.version ? { version: image.version } : {}) };
   }
 
+  /** Adds a step; its log is stored with obvious secrets removed (./redact.ts), for every reader. */
   step(step: Step): void {
-    this.steps.push(step);
+    this.steps.push(step.log ? { ...step, log: { ...step.log, text: redactSecrets(step.log.text) } } : step);
   }
 
   flag(...flags: Flag[]): void {
@@ -106,6 +110,7 @@ export class ReportBuilder {
       challenge: { id: this.id.challengeId, version: this.manifest?.version ?? 'unknown', suiteHash: this.suiteHash },
       repoUrl: this.id.repoUrl,
       ref: this.id.ref,
+      ...(this.id.path ? { path: this.id.path } : {}),
       commit: this.commit,
       steps: [...this.steps],
       flags: [...this.flags],

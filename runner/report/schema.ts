@@ -9,7 +9,8 @@ export const REPORT_SCHEMA_VERSION = 1;
 export const TEST_STATUSES = ['passed', 'failed', 'error', 'timeout', 'skipped'] as const;
 export type TestStatus = (typeof TEST_STATUSES)[number];
 
-export const STEP_NAMES = ['fetch', 'pack', 'install', 'start', 'test'] as const;
+/** In the order they run; `build` only for projects with a build script. */
+export const STEP_NAMES = ['fetch', 'pack', 'install', 'build', 'start', 'test'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 export const STEP_STATUSES = ['passed', 'failed', 'skipped'] as const;
@@ -31,8 +32,17 @@ export const FLAG_CODES = [
   'results_voided',
   /** The candidate's container stopped while it was being graded: its own code ended it. */
   'sandbox_stopped',
+  /** A runtime version the submission asks for (engines.node, .nvmrc, requires-python...) could not be met or read. */
+  'runtime_version',
 ] as const;
 export type FlagCode = (typeof FLAG_CODES)[number];
+
+/**
+ * Flags whose message the candidate sees too (in their view of the report): each is written
+ * for them, says what to change, and names nothing of the hidden suite. The others reach the
+ * candidate as a code only.
+ */
+export const CANDIDATE_FLAG_MESSAGES: readonly FlagCode[] = ['runtime_version', 'resource_limit', 'output_limit', 'service_crashed', 'sandbox_stopped'];
 
 export const CappedLogSchema = z.object({
   text: z.string(),
@@ -84,7 +94,12 @@ export const ReportErrorSchema = z.object({
 });
 export type ReportError = z.infer<typeof ReportErrorSchema>;
 
-export const ImageUsedSchema = z.object({ tag: z.string(), id: z.string() });
+export const ImageUsedSchema = z.object({
+  tag: z.string(),
+  id: z.string(),
+  /** The runtime's exact version in this image (e.g. Node.js `22.23.5`), where the image manifest says. */
+  version: z.string().optional(),
+});
 
 export const ReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
@@ -93,6 +108,8 @@ export const ReportSchema = z.object({
   challenge: z.object({ id: z.string(), version: z.string(), suiteHash: z.string() }),
   repoUrl: z.string(),
   ref: z.string(),
+  /** The subdirectory of the repository that was graded (the submission's `path`); absent: the root. */
+  path: z.string().optional(),
   commit: z.string().nullable(),
   /** `completed`: graded (the score says how well); `failed`: could not be graded (see error). */
   status: z.enum(['completed', 'failed']),
