@@ -1,29 +1,92 @@
 /**
- * Which runtime a submission uses and how it is installed and started, from its files alone.
- * Each runtime plans in its own module; the first one the challenge allows and the files match wins.
+ * Which runtime a submission uses and how it is installed, built and started, from its files
+ * alone. Each runtime plans in its own module; the first one the challenge allows and the files
+ * match wins. Then, for any runtime:
+ * - a `Procfile` with a `web:` line names the start command (./procfile.ts), ahead of the
+ *   runtime's convention (`npm start`; `main.py`, then `app.py`);
+ * - Node: a package.json `build` script becomes the build step, and `.nvmrc`, `.node-version`
+ *   or `engines.node` pick the Node.js major among the worker's images (./node-version.ts).
  */
 import path from 'node:path';
 import type { Runtime } from '../../challenges/manifest.ts';
-import { isRegularFile } from './files.ts';
+import { isRegularFile, readJson } from './files.ts';
+import { chooseNodeVersion, readNodeRequirements, type AvailableNode } from './node-version.ts';
 import { planNode } from './node.ts';
+import { procfileArgv, readProcfileWeb } from './procfile.ts';
 import { planPython } from './python.ts';
-import type { RuntimePlan } from './types.ts';
+import type { PackageManager, RuntimePlan } from './types.ts';
 
 export type { InstallPlan, PackageManager, RuntimePlan } from './types.ts';
+export type { AvailableNode, NodeVersionChoice } from './node-version.ts';
 
 export interface PlanOptions {
   /** Runtimes the challenge allows. */
   allowed: readonly Runtime[];
   npmRegistry: string;
+  /**
+   * Node.js majors the worker has images for, and the default one. Absent (or empty): the
+   * default image is used and no version requirement is read.
+   */
+  node?: { available: readonly AvailableNode[]; defaultMajor: number };
+  /** Where the files are, in the words of a "not found" reason. @defaultValue "at the repository root" */
+  where?: string;
 }
 
 /** Returns the plan, or the reason no allowed runtime was found. */
-export async function planRuntime(repoDir: string, opts: PlanOptions): Promise<RuntimePlan | { missing: string }> {
-  if (opts.allowed.includes('node') && (await isRegularFile(path.join(repoDir, 'package.json')))) return planNode(repoDir, opts.npmRegistry);
+export async function planRuntime(dir: string, opts: PlanOptions): Promise<RuntimePlan | { missing: string }> {
+  const found = await detect(dir, opts);
+  if ('missing' in found) return found;
+  const plan = found.runtime === 'node' ? await withNodeProject(dir, found, opts) : found;
+  const web = await readProcfileWeb(dir);
+  return web ? { ...plan, startArgv: procfileArgv(web, plan.runtime), startFrom: 'Procfile' } : { ...plan, startFrom: 'convention' };
+}
+
+async function detect(dir: string, opts: PlanOptions): Promise<RuntimePlan | { missing: string }> {
+  if (opts.allowed.includes('node') && (await isRegularFile(path.join(dir, 'package.json')))) return planNode(dir, opts.npmRegistry);
   if (opts.allowed.includes('python')) {
-    const python = await planPython(repoDir);
+    const python = await planPython(dir);
     if (python) return python;
   }
-  const wanted = opts.allowed.map((r) => (r === 'node' ? 'package.json (Node.js)' : 'main.py (Python 3)')).join(' or ');
-  return { missing: `no ${wanted} at the repository root` };
+  const wanted = opts.allowed.map((r) => (r === 'node' ? 'package.json (Node.js)' : 'main.py, app.py or requirements.txt (Python 3)')).join(' or ');
+  return { missing: `no ${wanted} ${opts.where ?? 'at the repository root'}` };
 }
+
+/** The build script and the Node.js version of a Node project. */
+async function withNodeProject(dir: string, plan: RuntimePlan, opts: PlanOptions): Promise<RuntimePlan> {
+  const pkg = await readJson(path.join(dir, 'package.json'));
+  const scripts = (pkg as { scripts?: Record<string, unknown> } | undefined)?.scripts;
+  const build = scripts && typeof scripts === 'object' && typeof scripts.build === 'string' && scripts.build.trim() !== '';
+  const manager = plan.install.kind === 'run' ? plan.install.manager : 'npm';
+  const out: RuntimePlan = { ...plan, ...(build ? { build: { argv: buildArgv(manager), env: BUILD_ENV } } : {}) };
+  if (!opts.node || opts.node.available.length === 0) return out;
+  const choice = chooseNodeVersion(await readNodeRequirements(dir, pkg), opts.node.available, opts.node.defaultMajor);
+  const flags = choice.unmet ? [...(out.flags ?? []), { code: 'runtime_version' as const, message: choice.unmet }] : out.flags;
+  return { ...out, nodeVersion: choice, ...(flags ? { flags } : {}) };
+}
+
+/**
+ * The build command per package manager. `npm run build` runs the script with
+ * node_modules/.bin on PATH, which is all a build needs whichever manager installed the tree
+ * (npm, pnpm, or yarn with the node-modules linker), and npm is in every Node image. A
+ * manager whose own `run` behaves differently (yarn berry's, say) gets its line here once its
+ * binary is in the image.
+ */
+export function buildArgv(manager: PackageManager): string[] {
+  switch (manager) {
+    case 'npm':
+    case 'pnpm':
+    case 'yarn':
+    case 'pip':
+      return ['npm', 'run', 'build'];
+  }
+}
+
+/** npm's settings for the build: no network to try, no notices, nothing from a user config. */
+const BUILD_ENV: Record<string, string> = {
+  npm_config_offline: 'true',
+  npm_config_update_notifier: 'false',
+  npm_config_fund: 'false',
+  npm_config_audit: 'false',
+  npm_config_userconfig: '/nonexistent/user.npmrc',
+  npm_config_globalconfig: '/nonexistent/global.npmrc',
+};

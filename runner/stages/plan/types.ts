@@ -3,6 +3,8 @@
  * of its code runs) by the plan modules, carried out by the install and run stages.
  */
 import type { Runtime } from '../../challenges/manifest.ts';
+import type { Flag } from '../../report/schema.ts';
+import type { NodeVersionChoice } from './node-version.ts';
 
 /** Who installs the dependencies (each has its own lockfile format and policy check). */
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'pip';
@@ -35,4 +37,15 @@ export interface RuntimePlan {
   startArgv: string[];
   /** Extra environment of the start command (e.g. PATH into a virtual environment). */
   startEnv?: Record<string, string>;
+  /** Where the start command came from: the runtime's convention, or the Procfile's `web:` line. */
+  startFrom?: 'convention' | 'Procfile';
+  /**
+   * The project's own build (package.json `build` script), run in the candidate's sandbox with
+   * no network after the install and before the start (runner/stages/build/).
+   */
+  build?: { argv: string[]; env?: Record<string, string> };
+  /** Node only: the Node.js major chosen for the submission's requirements (install and candidate image). */
+  nodeVersion?: NodeVersionChoice;
+  /** What planning noticed that the report should carry (e.g. `runtime_version`); the pack stage reports them. */
+  flags?: Flag[];
 }
