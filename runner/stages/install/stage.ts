@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { SandboxContainer, type SandboxNetwork } from '../../sandbox/index.ts';
+import { nodeImage, SandboxContainer, type SandboxNetwork } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar, readTarEntry } from '../pack/tar.ts';
 import type { InstallPlan, RuntimePlan } from '../plan/index.ts';
@@ -29,7 +29,8 @@ export interface Installed {
 const HIDDEN_LOCKFILE = 'node_modules/.package-lock.json';
 
 export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffer, graderStarting?: Promise<SandboxContainer>): Promise<Installed> {
-  const image = plan.runtime === 'node' ? job.images.node : job.images.python;
+  // Node: the major the plan chose (engines.node, .nvmrc, .node-version), for the install and the candidate alike.
+  const image = plan.runtime === 'node' ? nodeImage(job.images, plan.nodeVersion?.major) : job.images.python;
   job.report.useImage('candidate', image);
   await job.progress('installing');
   const deps = plan.install.kind === 'run' ? await installDependencies(job, plan.install, workspace, image) : skipped(job, plan.install);
