@@ -23,6 +23,7 @@ export const API_ERRORS = {
   UNKNOWN_CHALLENGE: { status: 422, message: 'no such challenge' },
   URL_REJECTED: { status: 422, message: 'the repository URL is not allowed' },
   REF_INVALID: { status: 422, message: 'the ref is not a valid branch, tag or commit' },
+  PATH_INVALID: { status: 422, message: 'the path is not a subdirectory of the repository' },
   REPO_NOT_FOUND: { status: 422, message: 'the repository host does not exist' },
   CALLBACK_REJECTED: { status: 422, message: 'the callback URL is not allowed' },
   RATE_LIMITED: { status: 429, message: 'too many requests' },

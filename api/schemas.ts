@@ -24,6 +24,13 @@ export const CreateSubmissionBodySchema = z.strictObject({
   repoUrl: z.string().min(1).max(2048),
   /** Branch, tag or commit; the remote's default branch when absent. */
   ref: z.string().min(1).max(200).optional(),
+  /**
+   * The subdirectory of the repository where the service lives (e.g. `backend`): relative, with
+   * `/` between folders, no `..`; it must be a real folder (not a symbolic link) of the commit.
+   * The root when absent. A path that cannot be one is a 422 PATH_INVALID at once; one missing
+   * from the commit fails the grading with PATH_INVALID.
+   */
+  path: z.string().max(1000).optional(),
   candidate: CandidateSchema.optional(),
   /** Where to POST the signed `submission.finished` event. */
   callbackUrl: z.string().min(1).max(2048).optional(),
@@ -54,6 +61,8 @@ export const SubmissionViewSchema = z.object({
   challenge: z.string(),
   repoUrl: z.string(),
   ref: z.string().nullable(),
+  /** The subdirectory graded; absent: the repository root. */
+  path: z.string().optional(),
   commit: z.string().optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),
@@ -109,7 +118,9 @@ export const CancelResponseSchema = z.object({
 
 /**
  * The report as a candidate sees it: only visible tests (hidden ones removed entirely; the
- * total score stays), no step logs, flag codes only, nothing about the runner or its images.
+ * total score stays), no step logs except the tail of a failed install, build or start (their
+ * own output, secrets removed), flag messages only for the flags written for them, nothing
+ * about the runner or its images but the runtime's version.
  */
 export const CandidateReportSchema = z.object({
   schemaVersion: ReportSchema.shape.schemaVersion,
@@ -118,15 +129,28 @@ export const CandidateReportSchema = z.object({
   challenge: z.object({ id: z.string(), version: z.string() }),
   repoUrl: z.string(),
   ref: z.string(),
+  path: z.string().optional(),
   commit: z.string().nullable(),
   status: ReportSchema.shape.status,
   runtime: ReportSchema.shape.runtime,
+  /** The exact version of the runtime that ran the submission (e.g. Node.js `22.23.5`), where known. */
+  runtimeVersion: z.string().optional(),
   score: ScoreSchema,
   categories: ReportSchema.shape.categories,
   tests: z.array(TestResultSchema),
   hiddenTests: z.object({ count: z.number().int(), maxPoints: z.number() }),
-  steps: z.array(z.object({ name: z.enum(STEP_NAMES), status: z.enum(STEP_STATUSES), durationMs: z.number(), reason: z.string().optional() })),
-  flags: z.array(z.object({ code: z.enum(FLAG_CODES) })),
+  steps: z.array(
+    z.object({
+      name: z.enum(STEP_NAMES),
+      status: z.enum(STEP_STATUSES),
+      durationMs: z.number(),
+      reason: z.string().optional(),
+      /** A failed install, build or start only: the end of its output (at most 4000 characters, secrets removed). */
+      logTail: z.string().optional(),
+    }),
+  ),
+  /** `message` only for the flags written for the candidate (CANDIDATE_FLAG_MESSAGES in runner/report/schema.ts). */
+  flags: z.array(z.object({ code: z.enum(FLAG_CODES), message: z.string().optional() })),
   error: ReportErrorSchema.optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
@@ -137,6 +161,7 @@ export { ReportSchema, CappedLogSchema, FlagSchema };
 
 export const LimitsViewSchema = z.object({
   installTimeoutMs: z.number(),
+  buildTimeoutMs: z.number(),
   startTimeoutMs: z.number(),
   testTimeoutMs: z.number(),
   perTestTimeoutMs: z.number(),

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { PlatformError } from '../runner/errors.ts';
 import { cancelChannel } from '../runner/queue/queue.ts';
+import { normalizeRepoPath } from '../runner/net/repo-path.ts';
 import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../runner/net/url-policy.ts';
 import { FINAL_STATUSES, newSubmissionRecord, type SubmissionRecord, type TransitionResult } from '../runner/store/submissions.ts';
 import { CallbackUrlError, checkCallbackUrl } from '../runner/webhooks/deliver.ts';
@@ -32,7 +33,9 @@ export interface CreateResult {
 
 export async function createSubmission(ctx: AppContext, input: CreateInput): Promise<CreateResult> {
   const { store, queue, config } = ctx;
-  const { body } = input;
+  // The path in its one spelling (PATH_INVALID -> 422), so "backend/" and "./backend" are one submission.
+  const subPath = input.body.path === undefined ? undefined : normalizeRepoPath(input.body.path);
+  const body: CreateSubmissionBody = { ...input.body, path: subPath };
   const scopedKey = input.idempotencyKey ? `${input.idempotencyScope}\n${input.idempotencyKey}` : undefined;
   if (scopedKey) {
     const existing = await store.getByIdempotencyKey(scopedKey);
@@ -50,6 +53,7 @@ export async function createSubmission(ctx: AppContext, input: CreateInput): Pro
     challenge: body.challenge,
     repoUrl: body.repoUrl,
     ref: body.ref,
+    path: subPath,
     candidate: body.candidate,
     callbackUrl: body.callbackUrl,
     accessToken,
@@ -94,7 +98,7 @@ async function failUnqueued(ctx: AppContext, id: string, err: unknown): Promise<
 }
 
 function sameRequestOr409(existing: SubmissionRecord, body: CreateSubmissionBody): SubmissionRecord {
-  if (existing.challenge !== body.challenge || existing.repoUrl !== body.repoUrl || existing.ref !== (body.ref ?? null)) {
+  if (existing.challenge !== body.challenge || existing.repoUrl !== body.repoUrl || existing.ref !== (body.ref ?? null) || existing.path !== body.path) {
     throw new ApiError('IDEMPOTENCY_MISMATCH', undefined, { id: existing.id });
   }
   return existing;

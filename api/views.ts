@@ -1,5 +1,6 @@
 /** What each audience sees of a submission and its report. Built by whitelisting fields, never by deleting them. */
-import type { Report } from '../runner/report/schema.ts';
+import { redactedTail, redactSecrets } from '../runner/report/redact.ts';
+import { CANDIDATE_FLAG_MESSAGES, type Report, type StepName } from '../runner/report/schema.ts';
 import type { SubmissionRecord } from '../runner/store/submissions.ts';
 import { CandidateReportSchema, type CandidateReport, type ReviewerSubmissionView, type SubmissionView } from './schemas.ts';
 
@@ -11,6 +12,7 @@ export function publicView(r: SubmissionRecord): SubmissionView {
     challenge: r.challenge,
     repoUrl: r.repoUrl,
     ref: r.ref,
+    ...(r.path ? { path: r.path } : {}),
     ...(r.commit ? { commit: r.commit } : {}),
     createdAt: r.createdAt,
     ...(r.startedAt ? { startedAt: r.startedAt } : {}),
@@ -34,12 +36,20 @@ export function reviewerView(r: SubmissionRecord): ReviewerSubmissionView {
   };
 }
 
+/** Steps whose failure the candidate's own output explains (the test step's log is the grader's: never shown). */
+const CANDIDATE_LOG_STEPS: readonly StepName[] = ['install', 'build', 'start'];
+/** How much of a failed step's output the candidate sees: its end, where the error usually is. */
+export const CANDIDATE_LOG_TAIL_CHARS = 4000;
+
 /**
  * The candidate's report: visible tests only (hidden ones are removed, not blanked, so neither
- * their names nor their messages leak; the total score stays), steps without logs, flag codes
- * without their messages, and nothing about the runner, its images or the suite hash.
+ * their names nor their messages leak; the total score stays), steps with the cause and the
+ * redacted end of the output of a failed install, build or start (their own output: what they
+ * need to fix it) and no other logs, flag messages only for the flags written for candidates,
+ * and nothing about the runner, its images or the suite hash but the runtime's version.
  */
 export function candidateReport(report: Report): CandidateReport {
+  const runtimeVersion = report.runner.images.candidate?.version;
   const hidden = report.tests.filter((t) => t.visibility !== 'visible');
   return CandidateReportSchema.parse({
     schemaVersion: report.schemaVersion,
@@ -48,15 +58,23 @@ export function candidateReport(report: Report): CandidateReport {
     challenge: { id: report.challenge.id, version: report.challenge.version },
     repoUrl: report.repoUrl,
     ref: report.ref,
+    ...(report.path ? { path: report.path } : {}),
     commit: report.commit,
     status: report.status,
     runtime: report.runtime,
+    ...(runtimeVersion ? { runtimeVersion } : {}),
     score: report.score,
     categories: report.categories,
     tests: report.tests.filter((t) => t.visibility === 'visible'),
     hiddenTests: { count: hidden.length, maxPoints: hidden.reduce((s, t) => s + t.maxPoints, 0) },
-    steps: report.steps.map((s) => ({ name: s.name, status: s.status, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}) })),
-    flags: report.flags.map((f) => ({ code: f.code })),
+    steps: report.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      durationMs: s.durationMs,
+      ...(s.reason ? { reason: s.reason } : {}),
+      ...(s.status === 'failed' && s.log && CANDIDATE_LOG_STEPS.includes(s.name) ? { logTail: redactedTail(s.log.text, CANDIDATE_LOG_TAIL_CHARS) } : {}),
+    })),
+    flags: report.flags.map((f) => (CANDIDATE_FLAG_MESSAGES.includes(f.code) ? { code: f.code, message: redactSecrets(f.message) } : { code: f.code })),
     ...(report.error ? { error: report.error } : {}),
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,

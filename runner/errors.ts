@@ -10,6 +10,8 @@
 export const SUBMISSION_ERRORS = {
   URL_REJECTED: 'the repository URL is not allowed',
   REF_INVALID: 'the ref is not a valid branch, tag or commit',
+  /** The submission's `path` is not a relative path to a real directory of the commit. */
+  PATH_INVALID: 'the path is not a subdirectory of the repository',
   REPO_NOT_FOUND: 'the repository or ref could not be fetched',
   REPO_TOO_LARGE: 'the repository is larger than allowed',
   REPO_TOO_MANY_FILES: 'the repository has more files than allowed',

@@ -18,6 +18,7 @@ function detail(c: Challenge) {
     readme: c.readme,
     limits: {
       installTimeoutMs: m.limits.installTimeoutMs,
+      buildTimeoutMs: m.limits.buildTimeoutMs,
       startTimeoutMs: m.limits.startTimeoutMs,
       testTimeoutMs: m.limits.testTimeoutMs,
       perTestTimeoutMs: m.limits.perTestTimeoutMs,

@@ -89,7 +89,7 @@ export function reportPage(nonce: string, user: User, d: ReportPageData): SafeHt
 <section><div class="grid">
 <span class="muted">Status</span><span>${badge(r.status, r.status)} ${busy ? html`<span class="muted">stage ${r.stage}</span>` : ''}</span>
 ${report ? html`<span class="muted">Score</span><span><span class="score" data-testid="score">${pct(report.score.percent)}</span> <span class="muted">${report.score.points} / ${report.score.maxPoints} points</span></span>` : ''}
-<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code></span>
+<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code>${r.path ? html` · folder <code>${text(r.path)}</code>` : ''}</span>
 <span class="muted">Ref</span><span><code>${text(report?.ref ?? r.ref ?? '(default branch)')}</code></span>
 <span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span>
 ${report ? html`<span class="muted">Challenge</span><span>${report.challenge.id} v${report.challenge.version} · suite <code>${report.challenge.suiteHash.slice(0, 16)}</code></span>
@@ -147,13 +147,13 @@ export function candidatePage(nonce: string, r: SubmissionRecord, report?: Candi
     html`<h1>Your submission · ${r.challenge}</h1>
 <section><div class="grid"><span class="muted">Status</span><span>${badge(r.status, r.status)}</span>
 ${report ? html`<span class="muted">Score</span><span><span class="score">${pct(report.score.percent)}</span> <span class="muted">${report.score.points} / ${report.score.maxPoints} points</span></span>` : ''}
-<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code></span><span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span></div></section>
+<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code>${r.path ? html` · folder <code>${text(r.path)}</code>` : ''}</span><span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span>${report?.runtimeVersion ? html`<span class="muted">Runtime</span><span>${report.runtime ?? ''} ${report.runtimeVersion}</span>` : ''}</div></section>
 ${report?.error ? html`<section><h2>Could not be graded</h2><p><code>${report.error.code}</code> ${text(report.error.message)}</p></section>` : ''}
 ${report ? html`<section><h2>Tests you can see</h2><table><thead><tr><th>Status</th><th>Test</th><th class="num">Points</th><th>Message</th></tr></thead><tbody>
 ${report.tests.map((t) => html`<tr><td>${badge(t.status, t.status)}</td><td>${t.name}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}</td></tr>`)}
 </tbody></table><p class="muted">${report.hiddenTests.count} more tests (${report.hiddenTests.maxPoints} points) are not shown; they count in the score.</p></section>
-<section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li>${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}</li>`)}</ul>
-${report.flags.length ? html`<p>Flags: ${report.flags.map((f) => badge('bad', f.code))}</p>` : ''}</section>` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
+<section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li data-step="${s.name}">${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}${s.logTail !== undefined ? html`<pre>${text(s.logTail) || '(no output)'}</pre>` : ''}</li>`)}</ul>
+${report.flags.length ? html`<p>Flags:</p><ul>${report.flags.map((f) => html`<li>${badge('bad', f.code)}${f.message ? html` ${text(f.message)}` : ''}</li>`)}</ul>` : ''}</section>` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
   );
 }
 

@@ -41,6 +41,8 @@ export type TestDeclaration = z.infer<typeof TestDeclarationSchema>;
 export const LimitsSchema = z.strictObject({
   /** Wall-clock limit of the dependency install step. @defaultValue 120000 */
   installTimeoutMs: z.number().int().positive().default(120_000),
+  /** Wall-clock limit of the build step (package.json `build` script), in the sandbox with no network. @defaultValue 120000 */
+  buildTimeoutMs: z.number().int().positive().default(120_000),
   /** How long the service may take to accept connections. @defaultValue 10000 */
   startTimeoutMs: z.number().int().positive().default(10_000),
   /** Wall-clock limit of the whole test step. @defaultValue 60000 */

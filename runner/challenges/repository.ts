@@ -30,6 +30,7 @@ export interface OperatorMaxima {
   memoryMb: number;
   cpus: number;
   pids: number;
+  /** Bounds every step's time limit: install, build, start and test (`ASSAY_MAX_STEP_TIMEOUT_MS`). */
   stepTimeoutMs: number;
 }
 
@@ -115,6 +116,7 @@ export function clampLimits(limits: Limits, max: OperatorMaxima): Limits {
     cpus: Math.min(limits.cpus, max.cpus),
     pids: Math.min(limits.pids, max.pids),
     installTimeoutMs: Math.min(limits.installTimeoutMs, max.stepTimeoutMs),
+    buildTimeoutMs: Math.min(limits.buildTimeoutMs, max.stepTimeoutMs),
     startTimeoutMs: Math.min(limits.startTimeoutMs, max.stepTimeoutMs),
     testTimeoutMs: Math.min(limits.testTimeoutMs, max.stepTimeoutMs),
   };

@@ -1,6 +1,6 @@
 /**
  * The `assay` command line.
- *   assay grade --challenge <id> <repo-url-or-local-path> [--ref <ref>] [--out <file>]
+ *   assay grade --challenge <id> <repo-url-or-local-path> [--ref <ref>] [--path <subdir>] [--out <file>]
  *     Runs the grading stages without the queue, prints live progress and a summary, writes
  *     the JSON report. Local paths are for authors and trials; the API accepts URLs only.
  *   assay challenge new|validate ...  (see runner/cli/challenge.ts)
@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { ChallengeRepository } from '../challenges/repository.ts';
 import { createLogger } from '../log.ts';
+import { normalizeRepoPath } from '../net/repo-path.ts';
 import { gradeSubmission } from '../pipeline/grade.ts';
 import { createDockerClient, loadImages } from '../sandbox/index.ts';
 import { renderSummary } from './summary.ts';
@@ -25,15 +26,17 @@ program
   .requiredOption('-c, --challenge <id>', 'challenge id (a folder in the challenges directory)')
   .argument('<repo>', 'git URL (https://...) or a local folder')
   .option('-r, --ref <ref>', 'branch, tag or commit to grade (URLs only)')
+  .option('-p, --path <subdir>', 'the folder of the repository where the service lives (e.g. backend); default: the root')
   .option('-o, --out <file>', 'where to write the JSON report', 'assay-report.json')
   .option('--json', 'print the JSON report instead of the summary')
-  .action(async (repo: string, opts: { challenge: string; ref?: string; out: string; json?: boolean }) => {
+  .action(async (repo: string, opts: { challenge: string; ref?: string; path?: string; out: string; json?: boolean }) => {
     const config = loadConfig();
+    const subPath = opts.path === undefined ? undefined : normalizeRepoPath(opts.path); // a bad spelling stops here, with the reason
     const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
     const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(repo) && !existsSync(repo);
     const started = Date.now();
     const report = await gradeSubmission(
-      { submissionId: `cli-${randomUUID()}`, attempt: 1, challengeId: opts.challenge, ...(isUrl ? { repoUrl: repo, ref: opts.ref } : { localPath: repo }) },
+      { submissionId: `cli-${randomUUID()}`, attempt: 1, challengeId: opts.challenge, ...(isUrl ? { repoUrl: repo, ref: opts.ref } : { localPath: repo }), ...(subPath ? { path: subPath } : {}) },
       {
         config,
         docker: createDockerClient(config.docker.host),

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createApiProcess, type ApiProcess, type ApiProcessOptions } from '../../api/wire.ts';
 import { buildConfig, type Config } from '../config.ts';
 import { createLogger } from '../log.ts';
+import { normalizeRepoPath } from '../net/repo-path.ts';
 import type { SubmissionQueue } from '../queue/queue.ts';
 import { ensureNetwork } from '../sandbox/index.ts';
 import { closeSteps } from '../shutdown.ts';
@@ -46,8 +47,8 @@ export interface Stack extends AsyncDisposable {
    * @param options @defaultValue the stack's logger, the shared Docker client (unless `DOCKER_HOST` is overridden) and images; the install network is made once by startStack
    */
   startWorker(overrides?: Record<string, string>, options?: WorkerProcessOptions): Promise<WorkerProcess>;
-  /** Creates a record and enqueues it, as the API does. */
-  submit(input: { challenge: string; repoUrl: string; ref?: string; callbackUrl?: string }): Promise<SubmissionRecord>;
+  /** Creates a record and enqueues it, as the API does (`path`: a subdirectory, checked and normalized as the API does). */
+  submit(input: { challenge: string; repoUrl: string; ref?: string; path?: string; callbackUrl?: string }): Promise<SubmissionRecord>;
   /** Polls the record until it reaches a final state, with a deadline. */
   waitForFinal(id: string, timeoutMs?: number, pollMs?: number): Promise<SubmissionRecord>;
   /** Closes every worker, then the API. Idempotent; a failing step does not stop the others. */
@@ -95,8 +96,9 @@ export async function startStack(redisUrl: string, overrides: Record<string, str
       workers.push(worker);
       return worker;
     },
-    async submit(input) {
-      const record = newSubmissionRecord({ ...input, accessToken: randomUUID() });
+    async submit({ path, ...input }) {
+      const subPath = path === undefined ? undefined : normalizeRepoPath(path);
+      const record = newSubmissionRecord({ ...input, ...(subPath ? { path: subPath } : {}), accessToken: randomUUID() });
       await api.store.create(record);
       await api.queue.enqueueGrade(record.id, 1);
       return record;

@@ -1,5 +1,5 @@
 /**
- * Grading one submission: fetch, pack, install, start and test, score, top to bottom. Each
+ * Grading one submission: fetch, pack, install, build, start and test, score, top to bottom. Each
  * stage is a module under runner/stages/ taking the Job (runner/stages/job.ts) and adding its
  * steps and flags to the job's ReportBuilder. The candidate's outcome is data in the report. A
  * SubmissionError (bad URL, missing repository) yields a `failed` report at once; any other
@@ -15,6 +15,7 @@ import type { Logger } from '../log.ts';
 import { ReportBuilder, type Outcome } from '../report/builder.ts';
 import type { Report } from '../report/schema.ts';
 import { isEngineUnavailable, type DockerClient, type Images } from '../sandbox/index.ts';
+import { buildStage } from '../stages/build/stage.ts';
 import { fetchStage } from '../stages/fetch/stage.ts';
 import { installStage } from '../stages/install/stage.ts';
 import { JobContainers, type Job } from '../stages/job.ts';
@@ -33,6 +34,8 @@ export interface GradeInput {
   /** ... or, for authors and the CLI only, a local folder graded as it is. */
   localPath?: string;
   ref?: string;
+  /** The subdirectory of the repository where the service lives (the submission's `path`); the root when absent. */
+  path?: string;
 }
 
 export interface GradeDeps {
@@ -64,11 +67,13 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     await job.progress('fetching');
     const { repoDir } = await fetchStage(job, { repoUrl: input.repoUrl, localPath: input.localPath, ref: input.ref ?? 'HEAD' });
     await job.progress('packing');
-    const packed = await packStage(job, repoDir);
+    const packed = await packStage(job, repoDir, input.path);
     if (!packed.runnable) return await score(job, { runtime: null, results: [], notRunReason: `not run: ${packed.reason}` });
     const { candidate, grader } = await installStage(job, packed.plan, packed.tar, earlyGrader);
     const runtime = packed.plan.runtime;
     if (!candidate) return await score(job, { runtime, results: [], notRunReason: 'not run: the dependencies did not install' });
+    const built = await buildStage(job, packed.plan, candidate);
+    if (!built.ok) return await score(job, { runtime, results: [], notRunReason: `not run: ${built.reason}` }, candidate);
     const tested = await candidateStopsAreOutcomes(job, () =>
       job.challenge.manifest.kind === 'service' ? serviceStage(job, packed.plan, candidate, grader) : nodeTestsStage(job, candidate, packed.hidden!),
     );

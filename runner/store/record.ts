@@ -28,6 +28,8 @@ export const SubmissionRecordSchema = z.object({
   challenge: z.string(),
   repoUrl: z.string(),
   ref: z.string().nullable(),
+  /** The subdirectory of the repository where the service lives (canonical spelling); absent: the root. */
+  path: z.string().optional(),
   candidate: CandidateSchema.optional(),
   callbackUrl: z.string().optional(),
   /** sha256 of the candidate's access token; the token itself is never stored. */
@@ -58,6 +60,8 @@ export interface NewSubmission {
   challenge: string;
   repoUrl: string;
   ref?: string | null;
+  /** A subdirectory, already checked and in its canonical spelling (runner/net/repo-path.ts). */
+  path?: string;
   candidate?: Candidate;
   callbackUrl?: string;
   /** Only its sha256 is kept. */
@@ -73,6 +77,7 @@ export function newSubmissionRecord(input: NewSubmission, id: string = randomUUI
     challenge: input.challenge,
     repoUrl: input.repoUrl,
     ref: input.ref ?? null,
+    ...(input.path ? { path: input.path } : {}),
     ...(input.candidate ? { candidate: input.candidate } : {}),
     ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
     accessTokenHash: hashSecret(input.accessToken),

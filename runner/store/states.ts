@@ -9,11 +9,11 @@ export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 export const FINAL_STATUSES: readonly SubmissionStatus[] = ['completed', 'failed', 'canceled'];
 
 /** Progress stages recorded on the submission while it runs, in order. */
-export const STAGES = ['queued', 'fetching', 'packing', 'installing', 'starting', 'testing', 'scoring', 'completed', 'failed'] as const;
+export const STAGES = ['queued', 'fetching', 'packing', 'installing', 'building', 'starting', 'testing', 'scoring', 'completed', 'failed'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** The stages a running submission moves through (the others are set by final transitions). */
-export const RUNNING_STAGES = ['fetching', 'packing', 'installing', 'starting', 'testing', 'scoring'] as const satisfies readonly Stage[];
+export const RUNNING_STAGES = ['fetching', 'packing', 'installing', 'building', 'starting', 'testing', 'scoring'] as const satisfies readonly Stage[];
 export type RunningStage = (typeof RUNNING_STAGES)[number];
 
 export function isFinalStatus(status: SubmissionStatus): boolean {

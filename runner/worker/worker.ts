@@ -136,7 +136,7 @@ export class GradingWorker {
     try {
       signal.throwIfAborted();
       const report = await gradeSubmission(
-        { submissionId, attempt: run, challengeId: record.challenge, repoUrl: record.repoUrl, ref: record.pinnedCommit ?? record.ref ?? undefined },
+        { submissionId, attempt: run, challengeId: record.challenge, repoUrl: record.repoUrl, ref: record.pinnedCommit ?? record.ref ?? undefined, ...(record.path ? { path: record.path } : {}) },
         {
           config: this.deps.config,
           docker: this.deps.docker,
