@@ -101,7 +101,7 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
           responses: {
             '202': { description: 'Accepted and queued. The accessToken is shown only here.', content: jsonContent(ref('CreateSubmissionResponse')) },
             '200': { description: 'Replay of an earlier request with the same Idempotency-Key (no accessToken).', content: jsonContent(ref('CreateSubmissionResponse')) },
-            ...errors('VALIDATION_FAILED', 'MALFORMED_JSON', 'UNAUTHENTICATED', 'FORBIDDEN', 'IDEMPOTENCY_MISMATCH', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_CHALLENGE', 'URL_REJECTED', 'REF_INVALID', 'REPO_NOT_FOUND', 'CALLBACK_REJECTED', 'RATE_LIMITED', 'TOO_MANY_QUEUED', 'UNAVAILABLE'),
+            ...errors('VALIDATION_FAILED', 'MALFORMED_JSON', 'UNAUTHENTICATED', 'FORBIDDEN', 'IDEMPOTENCY_MISMATCH', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_CHALLENGE', 'URL_REJECTED', 'REF_INVALID', 'PATH_INVALID', 'REPO_NOT_FOUND', 'CALLBACK_REJECTED', 'RATE_LIMITED', 'TOO_MANY_QUEUED', 'UNAVAILABLE'),
           },
         },
         get: {
