@@ -8,11 +8,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.ts';
-import { ChallengeRepository } from '../runner/challenges/repository.ts';
-import { createLogger } from '../runner/log.ts';
 import { verifySignature } from '../runner/webhooks/sign.ts';
-import { docker } from '../runner/devtools/env.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
@@ -49,15 +45,8 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   stack = await startStack(redis.url, { ASSAY_WEBHOOK_ALLOW_PRIVATE: 'true', ASSAY_WEBHOOK_SECRET: SECRET, ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_PUBLIC_URL: 'https://assay.example.test' });
   await stack.startWorker();
-  app = createApp({
-    config: stack.config,
-    store: stack.store,
-    queue: stack.queue,
-    redis: stack.redis,
-    challenges: new ChallengeRepository(stack.config.challengesDir, stack.config.maxima),
-    docker,
-    log: createLogger('warn'),
-  });
+  // The stack's API, wired as api/main.ts wires it (createApiProcess).
+  app = stack.api.app;
 });
 
 afterAll(async () => {
@@ -78,6 +67,7 @@ describe('API end to end', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     const { id, accessToken } = created.body as { id: string; accessToken: string };
     expect(created.body.links.self).toBe(`https://assay.example.test/v1/submissions/${id}`);
+    expect(created.body.candidateUrl).toBe(`https://assay.example.test/v1/submissions/${id}/report.html#token=${accessToken}`);
 
     // Follow it as the candidate would, through the API, until it is final.
     const stagesSeen = new Set<string>();

@@ -6,20 +6,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.ts';
-import { ChallengeRepository } from '../runner/challenges/repository.ts';
-import { buildConfig, type Config } from '../runner/config.ts';
+import { createApiProcess, type ApiProcess } from '../api/wire.ts';
+import { buildConfig } from '../runner/config.ts';
 import { createLogger } from '../runner/log.ts';
-import { SubmissionQueue } from '../runner/queue/queue.ts';
-import { createDockerClient } from '../runner/sandbox/index.ts';
-import { createRedis, type Redis } from '../runner/store/redis.ts';
-import { SubmissionStore, type WebhookDelivery } from '../runner/store/submissions.ts';
+import { createRedis } from '../runner/store/redis.ts';
+import type { WebhookDelivery } from '../runner/store/submissions.ts';
 import { startWebhookWorker } from '../runner/webhooks/deliver.ts';
 import { verifySignature } from '../runner/webhooks/sign.ts';
-import { docker } from '../runner/devtools/env.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
@@ -31,18 +26,14 @@ const API_KEYS = `ada:admin:${KEYS.admin},rita:reviewer:${KEYS.reviewer},sam:sub
 const REPO = 'https://93.184.215.14/acme/solution.git';
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 
-interface TestApp {
-  app: Express;
-  config: Config;
-  store: SubmissionStore;
-  queue: SubmissionQueue;
-  close(): Promise<void>;
-}
-
 let redis: TestRedis;
-const apps: TestApp[] = [];
+const apps: ApiProcess[] = [];
 
-async function makeApp(overrides: Record<string, string> = {}, opts: { redisUrl?: string; dockerHost?: string } = {}): Promise<TestApp> {
+/**
+ * An API process wired as api/main.ts wires it (createApiProcess), with the real engine check:
+ * a ping of DOCKER_HOST (override DOCKER_HOST to point it at an engine that is not there).
+ */
+async function makeApp(overrides: Record<string, string> = {}, opts: { redisUrl?: string } = {}): Promise<ApiProcess> {
   const config = buildConfig({
     ...process.env,
     ...testEnv(opts.redisUrl ?? redis.url, {
@@ -51,39 +42,15 @@ async function makeApp(overrides: Record<string, string> = {}, opts: { redisUrl?
       ASSAY_API_KEYS: API_KEYS,
       ASSAY_RATE_LIMIT_PER_MINUTE: '1000',
       ASSAY_MAX_QUEUED_PER_CANDIDATE: '100',
+      ASSAY_READYZ_DOCKER: 'true',
       ASSAY_LOG_LEVEL: 'silent',
       ...overrides,
     }),
   });
-  const conn: Redis = createRedis(config, 'store');
-  const bull = createRedis(config, 'bullmq');
-  // A deliberately unreachable Redis (the readiness test) reports through these, not the console.
-  conn.on('error', () => undefined);
-  bull.on('error', () => undefined);
-  const store = new SubmissionStore(conn, config.redis.prefix);
-  const queue = new SubmissionQueue({ connection: bull, prefix: config.redis.prefix, attempts: 1 });
-  const app = createApp({
-    config,
-    store,
-    queue,
-    redis: conn,
-    challenges: new ChallengeRepository(config.challengesDir, config.maxima),
-    docker: opts.dockerHost ? createDockerClient(opts.dockerHost) : docker,
-    log: createLogger('silent'),
-  });
-  const t: TestApp = {
-    app,
-    config,
-    store,
-    queue,
-    close: async () => {
-      await queue.close().catch(() => undefined);
-      conn.disconnect();
-      bull.disconnect();
-    },
-  };
-  apps.push(t);
-  return t;
+  // A deliberately unreachable Redis (the readiness test) reports its errors to this logger, not the console.
+  const api = await createApiProcess(config, { log: createLogger('silent') });
+  apps.push(api);
+  return api;
 }
 
 /** What every response must be, whatever its status: no stack trace or source path, nosniff, and an error body with a code and a message. */
@@ -108,7 +75,7 @@ function expectError(res: Response, status: number, code: string): void {
   expect(typeof res.body.error.message).toBe('string');
 }
 
-let main: TestApp;
+let main: ApiProcess;
 let seq = 0;
 const body = (extra: Record<string, unknown> = {}) => ({ challenge: 'simple-api', repoUrl: REPO, candidate: { email: `cand${++seq}@example.com` }, ...extra });
 
@@ -131,7 +98,7 @@ describe('health, readiness, metrics', () => {
   });
 
   it('readyz is 503 and says which dependency failed and why', async () => {
-    const broken = await makeApp({}, { redisUrl: 'redis://127.0.0.1:1', dockerHost: 'tcp://127.0.0.1:1' });
+    const broken = await makeApp({ DOCKER_HOST: 'tcp://127.0.0.1:1' }, { redisUrl: 'redis://127.0.0.1:1' });
     const res = await call(request(broken.app).get('/readyz'));
     expect(res.status).toBe(503);
     expect(res.body.status).toBe('not_ready');
@@ -328,13 +295,22 @@ describe('reading submissions and reports', () => {
     expect(rev.body.tests).toHaveLength(4);
     expect(rev.body.steps[2].log.text).toContain('listening on 8080');
 
-    const page = await call(request(main.app).get(`/v1/submissions/${record.id}/report.html?token=${token}`));
+    const page = await call(request(main.app).get(`/v1/submissions/${record.id}/report.html`).set(auth(token)));
     expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
     expect(page.text).not.toContain('createdAt is an ISO-8601 timestamp');
     expect(page.text).not.toContain(XSS);
     expect(page.text).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
     expect(page.text).not.toContain('\u001b');
+
+    // The old link form, the token in the query, is refused even with a valid token (proxies and
+    // history have already kept the URL), and the answer points to the fragment or the header.
+    const inUrl = await call(request(main.app).get(`/v1/submissions/${record.id}/report.html?token=${token}`));
+    expect(inUrl.status).toBe(400);
+    expect(inUrl.headers['content-type']).toMatch(/text\/html/);
+    expect(inUrl.text).toContain('#token=');
+    expect(inUrl.text).not.toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
   });
 
   it('409 while the report does not exist; 404 for a run that never was; 400 for a bad query', async () => {
@@ -484,7 +460,7 @@ describe('webhook delivery', () => {
     return { hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
   }
 
-  async function deliveriesOf(t: TestApp, id: string, count: number): Promise<WebhookDelivery[]> {
+  async function deliveriesOf(t: ApiProcess, id: string, count: number): Promise<WebhookDelivery[]> {
     return eventually(
       async () => {
         const r = await t.store.get(id);
@@ -545,9 +521,9 @@ describe('errors', () => {
   });
 
   it('never sends a stack trace, and every response carries nosniff, for every status it answers with', async () => {
-    const broken = await makeApp({}, { redisUrl: 'redis://127.0.0.1:1', dockerHost: 'tcp://127.0.0.1:1' });
+    const broken = await makeApp({ DOCKER_HOST: 'tcp://127.0.0.1:1' }, { redisUrl: 'redis://127.0.0.1:1' });
     const limited = await makeApp({ ASSAY_RATE_LIMIT_PER_MINUTE: '1' });
-    const post = (t: TestApp = main) => request(t.app).post('/v1/submissions').set(auth(KEYS.submitter));
+    const post = (t: ApiProcess = main) => request(t.app).post('/v1/submissions').set(auth(KEYS.submitter));
     const created = await request(main.app).post('/v1/submissions').set(auth(KEYS.submitter)).send(body());
     // 3 > 2 windows x 1: one of these is a 429 even if a minute boundary passes between them.
     const burst = [await post(limited).send(body()), await post(limited).send(body()), await post(limited).send(body())];

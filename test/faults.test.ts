@@ -12,14 +12,11 @@ import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { GenericContainer, Wait } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../runner/config.ts';
-import { ChallengeRepository } from '../runner/challenges/repository.ts';
 import { createLogger } from '../runner/log.ts';
-import { bullPrefix, SUBMISSIONS_QUEUE, SubmissionQueue } from '../runner/queue/queue.ts';
-import { countManaged, createDockerClient, LABEL_WORKER } from '../runner/sandbox/index.ts';
+import { bullPrefix, SUBMISSIONS_QUEUE } from '../runner/queue/queue.ts';
+import { countManaged, LABEL_WORKER } from '../runner/sandbox/index.ts';
 import { createRedis } from '../runner/store/redis.ts';
-import { SubmissionStore, type SubmissionRecord } from '../runner/store/submissions.ts';
-import { GradingWorker } from '../runner/worker/worker.ts';
+import type { SubmissionRecord } from '../runner/store/submissions.ts';
 import { docker, images } from '../runner/devtools/env.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
@@ -157,37 +154,17 @@ describe('faults', () => {
     const stack = await startStack(redis.url);
     cleanups.push(() => stack.close());
 
-    // A worker whose engine is a socket that does not exist.
-    const env = testEnv(redis.url, { ASSAY_KEY_PREFIX: stack.config.redis.prefix, DOCKER_HOST: 'unix:///tmp/assay-no-such-docker.sock' });
-    const config = buildConfig({ ...process.env, ...env });
-    const bull = createRedis(config, 'bullmq');
-    const storeRedis = createRedis(config, 'store');
-    const blind = new GradingWorker({
-      config,
-      docker: createDockerClient(config.docker.host),
-      images,
-      challenges: new ChallengeRepository(config.challengesDir, config.maxima),
-      store: new SubmissionStore(storeRedis, config.redis.prefix),
-      queue: new SubmissionQueue({ connection: bull, prefix: config.redis.prefix, attempts: config.worker.attempts }),
-      bullConnection: bull,
-      subscriber: createRedis(config, 'subscriber'),
-      log: createLogger('silent'),
-    });
-    await blind.start();
-    let blindClosed = false;
-    const closeBlind = async () => {
-      if (blindClosed) return;
-      blindClosed = true;
-      await blind.close();
-      await bull.quit().catch(() => undefined);
-      await storeRedis.quit().catch(() => undefined);
-    };
-    cleanups.push(closeBlind);
+    // A worker whose engine is a socket that does not exist, wired as runner/worker/main.ts wires one.
+    const blind = await stack.startWorker({ DOCKER_HOST: 'unix:///tmp/assay-no-such-docker.sock' }, { log: createLogger('silent'), webhooks: false });
+    cleanups.push(() => blind.close());
+    // The observer's own connection, for the queue's event stream below.
+    const bull = createRedis(stack.config, 'bullmq');
+    cleanups.push(() => bull.quit());
 
     const record = await stack.submit({ challenge: 'simple-api', repoUrl: goodRepo.url });
     // The queue's own event stream, read from its start: each time a worker takes the job
     // ('active') and each time it hands it back for later ('delayed').
-    const events = new QueueEvents(SUBMISSIONS_QUEUE, { connection: bull, prefix: bullPrefix(config.redis.prefix), lastEventId: '0-0' });
+    const events = new QueueEvents(SUBMISSIONS_QUEUE, { connection: bull, prefix: bullPrefix(stack.config.redis.prefix), lastEventId: '0-0' });
     cleanups.push(() => events.close());
     const seen: string[] = [];
     for (const name of ['active', 'delayed', 'failed', 'completed'] as const) {
@@ -210,7 +187,7 @@ describe('faults', () => {
     expect(waiting?.reportRuns).toEqual([]);
     expect((await stack.queue.grading.getJob(record.id))?.attemptsMade ?? 0).toBe(0);
 
-    await closeBlind();
+    await blind.close();
     await stack.startWorker();
     const final = await stack.waitForFinal(record.id, 120_000);
     expect(final.status).toBe('completed');

@@ -4,18 +4,13 @@
  * (a <script> tag and ANSI escapes in a test message, a step log, a flag and the candidate's
  * name); the test checks it renders as inert text.
  */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.ts';
-import { ChallengeRepository } from '../runner/challenges/repository.ts';
+import { createApiProcess, type ApiProcess } from '../api/wire.ts';
 import { buildConfig } from '../runner/config.ts';
 import { createLogger } from '../runner/log.ts';
-import { SubmissionQueue } from '../runner/queue/queue.ts';
-import { createRedis, type Redis } from '../runner/store/redis.ts';
-import { SubmissionStore, type SubmissionRecord } from '../runner/store/submissions.ts';
-import { docker } from '../runner/devtools/env.ts';
+import type { SubmissionRecord, SubmissionStore } from '../runner/store/submissions.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
 import { seedSubmission, XSS } from '../runner/devtools/ui-fixture.ts';
@@ -25,11 +20,8 @@ const REVIEWER = 'ui-reviewer-key-0123456789ab';
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=2">Mallory';
 
 let redis: TestRedis;
-let conn: Redis;
-let bull: Redis;
-let queue: SubmissionQueue;
+let api: ApiProcess;
 let store: SubmissionStore;
-let server: Server;
 let base: string;
 let browser: Browser;
 let hostile: SubmissionRecord;
@@ -38,14 +30,10 @@ let queued: SubmissionRecord;
 beforeAll(async () => {
   redis = await startRedis();
   const config = buildConfig({ ...process.env, ...testEnv(redis.url, { ASSAY_API_KEYS: `ada:admin:${ADMIN},rita:reviewer:${REVIEWER}`, ASSAY_LOG_LEVEL: 'silent' }) });
-  conn = createRedis(config, 'store');
-  bull = createRedis(config, 'bullmq');
-  store = new SubmissionStore(conn, config.redis.prefix);
-  queue = new SubmissionQueue({ connection: bull, prefix: config.redis.prefix, attempts: 1 });
-  const app = createApp({ config, store, queue, redis: conn, challenges: new ChallengeRepository(config.challengesDir, config.maxima), docker, log: createLogger('silent') });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  // Wired as api/main.ts wires it; no engine check, since no page here depends on the engine.
+  api = await createApiProcess(config, { log: createLogger('silent'), checkEngine: null });
+  store = api.store;
+  const server = await api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   hostile = (await seedSubmission(store, { candidate: { name: HOSTILE_NAME, email: 'mallory@example.com' }, percent: 40 })).record;
   await seedSubmission(store, { candidate: { name: 'Grace' }, percent: 90, hostile: false });
@@ -58,11 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await queue?.close().catch(() => undefined);
-  conn?.disconnect();
-  bull?.disconnect();
+  await api?.close();
   await redis?.stop();
 });
 
