@@ -5,9 +5,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, stopProcess } from '../scripts/lib/local-env.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startProcess, stopProcess } from '../runner/devtools/processes.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 

@@ -18,6 +18,3 @@ export function localEnv(extra: Record<string, string> = {}): Record<string, str
   }
   return { ...env, ...(process.env as Record<string, string>), ...extra };
 }
-
-// test/scale.test.ts still imports these from here (a test must not import scripts/); import them from runner/devtools/processes.ts.
-export { ROOT, startProcess, stopProcess, waitForHttp } from '../../runner/devtools/processes.ts';
