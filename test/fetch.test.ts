@@ -121,15 +121,25 @@ describe('fetchRepository', () => {
     await expect(fetchRepository(await input(repo.url, { ref: 'Connection-refused' }))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
   });
 
-  it('reports a refused connection as a retryable network error', async () => {
+  it('reports a refused connection after one retry: the candidate\'s REPO_UNREACHABLE for their host, the platform\'s retryable FETCH_NETWORK for an allowed host', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(fetchRepository(await input(`http://127.0.0.1:${port}/repo.git`))).rejects.toMatchObject({
+    const url = `http://127.0.0.1:${port}/repo.git`;
+    // A host the candidate chose (no allow-list): their server is down, not ours to retry.
+    await expect(fetchRepository(await input(url))).rejects.toMatchObject({
+      name: 'SubmissionError',
+      code: 'REPO_UNREACHABLE',
+      retryable: false,
+      message: expect.stringMatching(/\(2 attempts, 1 s apart\)$/),
+    });
+    // A host the operator put on the allow-list (a code host Assay depends on): the platform's, retried by the queue.
+    await expect(fetchRepository(await input(url, { policy: { ...loopback, allowedHosts: ['127.0.0.1'] } }))).rejects.toMatchObject({
       name: 'PlatformError',
       code: 'FETCH_NETWORK',
       retryable: true,
+      message: expect.stringMatching(/\(2 attempts, 1 s apart\)$/),
     });
   });
 
