@@ -39,7 +39,7 @@ let exitCode = 0;
 try {
   await waitForHttp(`${base}/readyz`, 60_000);
   console.log(`Assay is up at ${base} (reviewer UI: ${base}/ui, admin key: ${adminKey})`);
-  const submitted: { sample: (typeof samples)[number]; id: string; token: string }[] = [];
+  const submitted: { sample: (typeof samples)[number]; id: string; candidateUrl: string }[] = [];
   for (const [i, sample] of samples.entries()) {
     const repo = await git.addRepo(`sample-${i}`, { dir: `${ROOT}/${sample.dir}` });
     const res = await fetch(`${base}/v1/submissions`, {
@@ -47,10 +47,10 @@ try {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
       body: JSON.stringify({ challenge: sample.challenge, repoUrl: repo.url, ref: 'main', candidate: { name: sample.name } }),
     });
-    const body = (await res.json()) as { id: string; accessToken: string; error?: unknown };
+    const body = (await res.json()) as { id: string; candidateUrl: string; error?: unknown };
     if (res.status !== 202) throw new Error(`submission refused: ${res.status} ${JSON.stringify(body)}`);
     console.log(`submitted ${sample.name}: ${body.id}`);
-    submitted.push({ sample, id: body.id, token: body.accessToken });
+    submitted.push({ sample, id: body.id, candidateUrl: body.candidateUrl });
   }
   const deadline = Date.now() + 180_000;
   const seen = new Map<string, string>();
@@ -72,7 +72,8 @@ try {
     const f = finals.get(s.id);
     const score = f?.score ? `${f.score.points}/${f.score.maxPoints} (${f.score.percent}%)` : (f?.error?.message ?? 'not finished');
     console.log(`  ${s.sample.name.padEnd(32)} ${s.sample.challenge.padEnd(11)} ${(f?.status ?? 'pending').padEnd(10)} ${score}`);
-    console.log(`    report: ${base}/v1/submissions/${s.id}/report.html?token=${s.token}`);
+    // The candidate's link as the API gives it: the token after #, which no server ever sees.
+    console.log(`    report: ${s.candidateUrl}`);
     if (s.sample.mustPass && f?.score?.percent !== 100) exitCode = 1;
   }
   if (serve) {
