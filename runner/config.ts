@@ -182,6 +182,8 @@ const EnvSchema = z.object({
   ASSAY_PACK_MAX_FILES: int(10_000, 1),
   ASSAY_PACK_MAX_BYTES: int(50 * 1024 * 1024, 1024),
   ASSAY_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org/'),
+  /** PEP 503 simple index pip installs from (Python submissions); the only one it may use. */
+  ASSAY_PIP_INDEX_URL: z.string().url().refine((u) => /^https?:\/\//.test(u), 'an http(s) URL').default('https://pypi.org/simple/'),
   ASSAY_SANDBOX_CA_FILE: z.string().optional(),
   /** Read only as the default of ASSAY_SANDBOX_CA_FILE: the host's own proxy CA bundle. */
   NODE_EXTRA_CA_CERTS: z.string().optional(),
@@ -255,6 +257,7 @@ export function buildConfig(env: Record<string, string | undefined>) {
     pack: { maxFiles: e.ASSAY_PACK_MAX_FILES, maxBytes: e.ASSAY_PACK_MAX_BYTES },
     install: {
       npmRegistry: e.ASSAY_NPM_REGISTRY,
+      pipIndexUrl: e.ASSAY_PIP_INDEX_URL,
       // An empty ASSAY_SANDBOX_CA_FILE turns the default (the host's NODE_EXTRA_CA_CERTS) off.
       caFile: (e.ASSAY_SANDBOX_CA_FILE ?? e.NODE_EXTRA_CA_CERTS) || undefined,
       network: e.ASSAY_INSTALL_NETWORK,

@@ -10,8 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startPipIndex } from '../runner/devtools/pip-index.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { testPackages } from '../runner/devtools/wheels.ts';
 import type { Report } from '../runner/report/schema.ts';
 
 const ROOT = 'test/fixtures/realistic';
@@ -39,6 +41,12 @@ const closers: (() => Promise<unknown>)[] = [];
 beforeAll(async () => {
   [redis, git] = await Promise.all([startRedis(), startGitServer()]);
   const env: Record<string, string> = { ASSAY_WORKER_CONCURRENCY: '2' };
+  if (cases.some((c) => c.spec.needs?.includes('pip-index'))) {
+    // PyPI is out of reach: a PEP 503 index on the install network, serving wheels built here.
+    const index = await startPipIndex({ wheels: testPackages() });
+    closers.push(() => index.close());
+    env.ASSAY_PIP_INDEX_URL = index.url;
+  }
   stack = await startStack(redis.url, env);
   await stack.startWorker();
 }, 600_000);

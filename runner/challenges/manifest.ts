@@ -74,6 +74,19 @@ export const ManifestSchema = z.strictObject({
     .strictObject({
       /** `registry`: the install step may reach the package registry; `none`: fully offline. */
       network: z.enum(['none', 'registry']).default('none'),
+      /** Python submissions (pip). Unset: wheels only. */
+      python: z
+        .strictObject({
+          /**
+           * Allow source distributions. pip then builds them in the install sandbox (with the
+           * install network up), running each package's own build code: code from the index, which
+           * anyone, a candidate too, can publish. When false, pip installs wheels only, and a
+           * package with no wheel for the sandbox's Python fails the install with pip's reason.
+           * @defaultValue false
+           */
+          sdists: z.boolean().default(false),
+        })
+        .optional(),
     })
     .default({ network: 'none' }),
   service: z

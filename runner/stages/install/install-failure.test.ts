@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyInstallFailure } from './install-failure.ts';
+import { classifyInstallFailure, classifyPipFailure } from './install-failure.ts';
 
 describe('classifyInstallFailure', () => {
   it.each([
@@ -25,5 +25,47 @@ describe('classifyInstallFailure', () => {
 
   it('blames the candidate when npm says nothing classifiable (e.g. killed at its limits)', () => {
     expect(classifyInstallFailure('')).toEqual({ fault: 'candidate' });
+  });
+});
+
+describe('classifyPipFailure', () => {
+  // Output and debug-log lines as pip 23 (the python image's) prints them.
+  const notFound = 'ERROR: Could not find a version that satisfies the requirement tinyid==2.0.1 (from versions: none)\nERROR: No matching distribution found for tinyid==2.0.1\n';
+
+  it.each([
+    [
+      'a refused connection',
+      "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPConnection object at 0x7f8933737990>: Failed to establish a new connection: [Errno 111] Connection refused')': /simple/tinyid/\n" + notFound,
+      '',
+      'connection failed',
+    ],
+    [
+      '503s (seen only in the debug log)',
+      notFound,
+      "Could not fetch URL http://172.18.0.2:8080/simple/tinyid/: HTTPConnectionPool(host='172.18.0.2', port=8080): Max retries exceeded with url: /simple/tinyid/ (Caused by ResponseError('too many 503 error responses')) - skipping",
+      'HTTP 503',
+    ],
+    ['a 502 on a project page', notFound, 'Could not fetch URL https://pypi.org/simple/x/: 502 Server Error: Bad Gateway for url: https://pypi.org/simple/x/ - skipping', 'HTTP 502'],
+    ['a TLS failure (a proxy CA that is not configured)', "WARNING: Retrying ... after connection broken by 'SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:992)'))': /simple/flask/\n" + notFound, '', 'TLS failed'],
+    ['DNS', "WARNING: Retrying ... after connection broken by 'NewConnectionError(... [Errno -3] Temporary failure in name resolution')': /simple/flask/\n" + notFound, '', 'connection failed'],
+    ['a listed file that cannot be downloaded', 'Collecting flask==3.0.3\nERROR: HTTP error 404 while getting https://files.example/flask-3.0.3-py3-none-any.whl\n', '', 'download failed'],
+  ])('blames the platform for %s', (_what, output, debugLog, code) => {
+    expect(classifyPipFailure(output, debugLog)).toEqual({ fault: 'platform', code });
+  });
+
+  it.each([
+    ['a project the index does not have (404 in the debug log)', notFound, 'Could not fetch URL http://172.18.0.2:8080/simple/nosuchpkg/: 404 Client Error: File not found for url: http://172.18.0.2:8080/simple/nosuchpkg/ - skipping'],
+    ['a version the index does not have', 'ERROR: Could not find a version that satisfies the requirement tinyid==9.9 (from versions: 2.0.1)\nERROR: No matching distribution found for tinyid==9.9\n', ''],
+    [
+      'a wrong hash, even after a retried timeout',
+      'ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated the package versions, please update the hashes.\n    tinyid==2.0.1 from http://172.18.0.2:8080/files/tinyid-2.0.1-py3-none-any.whl#sha256=933d (from -r requirements.txt (line 1)):\n        Expected sha256 0000\n             Got        933d\n',
+      "WARNING: Retrying (Retry(total=1, ...)) after connection broken by 'ReadTimeoutError(...)': /simple/tinyid/",
+    ],
+    ['an unpinned dependency in --require-hashes mode', 'ERROR: In --require-hashes mode, all requirements must have their versions pinned with ==. These do not:\n    base-kit>=1.0 from http://x/files/base_kit-1.2.0-py3-none-any.whl\n', ''],
+    ['conflicting requirements', 'ERROR: Cannot install a==1 and b==2 because these package versions have conflicting dependencies.\nERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts\n', ''],
+    ['a package for another Python', "ERROR: Package 'x' requires a different Python: 3.11.2 not in '>=3.12'\n", ''],
+    ['nothing classifiable (killed at its limits)', '', undefined],
+  ])("blames the candidate for %s", (_what, output, debugLog) => {
+    expect(classifyPipFailure(output, debugLog)).toEqual({ fault: 'candidate' });
   });
 });

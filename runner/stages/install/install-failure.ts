@@ -26,3 +26,37 @@ export function classifyInstallFailure(log: string): InstallFault {
   if (!code && /^npm (?:error|ERR!) network /m.test(log)) return { fault: 'platform', code: 'NETWORK' };
   return code ? { fault: 'candidate', code } : { fault: 'candidate' };
 }
+
+/**
+ * Whose fault a failed pip install is, from its output and its debug log (`PIP_LOG`, where pip
+ * records each index request it gave up on). The index unreachable, timing out, refusing TLS or
+ * answering 5xx/429, or a file it lists failing to download, is the platform's. A project or
+ * version the index does not have ("No matching distribution found"), a hash mismatch
+ * (--require-hashes), conflicting requirements or a package with no wheel for the sandbox are
+ * the candidate's. Pure.
+ */
+const PIP_PLATFORM_PATTERNS: [RegExp, string][] = [
+  [/\b(?:NewConnectionError|ConnectTimeoutError|Connection refused|No route to host|Network is unreachable|Connection reset by peer|RemoteDisconnected|ConnectionResetError)\b/, 'connection failed'],
+  [/Temporary failure in name resolution|Name or service not known|nodename nor servname/, 'name resolution failed'],
+  [/\b(?:ReadTimeoutError|Read timed out)/, 'timed out'],
+  [/\bProxyError\b/, 'proxy error'],
+  [/SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed/, 'TLS failed'],
+  [/\b(5\d\d|429) (?:Server|Client) Error\b|HTTP error (5\d\d|429)\b|too many (5\d\d|429) error responses/, 'HTTP error'],
+  // A file the index listed that could not be fetched: the index's inconsistency, not the candidate's.
+  [/HTTP error \d{3} while getting/, 'download failed'],
+];
+
+/** Failures pip states as the requirements' own, whatever the debug log says about earlier retried requests. */
+const PIP_CANDIDATE_PATTERNS = /DO NOT MATCH THE HASHES|--require-hashes mode|ResolutionImpossible|conflicting dependencies|requires a different Python/;
+
+export function classifyPipFailure(output: string, debugLog?: string): InstallFault {
+  if (PIP_CANDIDATE_PATTERNS.test(output)) return { fault: 'candidate' };
+  for (const text of [output, debugLog ?? '']) {
+    for (const [re, code] of PIP_PLATFORM_PATTERNS) {
+      const m = re.exec(text);
+      const status = m?.slice(1).find(Boolean);
+      if (m) return { fault: 'platform', code: status ? `HTTP ${status}` : code };
+    }
+  }
+  return { fault: 'candidate' };
+}

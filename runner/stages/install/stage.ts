@@ -2,8 +2,8 @@
  * Install stage: puts the submission's dependencies next to its files and starts the
  * candidate's sandbox.
  * - Dependencies are installed in a throwaway install container (on the install bridge when the
- *   challenge allows the registry). Only node_modules leaves it, as a tar archive; the container,
- *   the npm cache and the proxy's CA bundle go with it.
+ *   challenge allows the registry). Only its outputs (node_modules, .venv) leave it, as a tar
+ *   archive; the container, the package manager's cache and the proxy's CA bundle go with it.
  * - node_modules is restored from the dependency cache when npm would install the same tree
  *   (the key covers every install input), after checking the cached tree against the lockfile.
  * - The candidate's container starts fresh with no network: it joins the grader's network-less
@@ -75,7 +75,7 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
         challengeVersion: manifest.version,
         network: manifest.install.network,
         imageId: image.id,
-        registry: settings.npmRegistry,
+        registry: install.manager === 'pip' ? settings.pipIndexUrl : settings.npmRegistry,
         argv: install.argv,
       })
     : undefined;
@@ -112,7 +112,7 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
   try {
     const box = await job.report.timed('installSandbox', () => started);
     const step = await job.report.timed('install', () =>
-      runInstall({ box, plan: install, registry: settings.npmRegistry, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal: job.signal }),
+      runInstall({ box, plan: install, registry: settings.npmRegistry, pipIndexUrl: settings.pipIndexUrl, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal: job.signal }),
     );
     job.report.step(step);
     if (step.status === 'failed') {

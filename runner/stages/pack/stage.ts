@@ -30,17 +30,19 @@ export async function packStage(job: Job, repoDir: string, subPath?: string): Pr
     allowed: manifest.runtimes,
     npmRegistry: job.config.install.npmRegistry,
     ...(node.available.length ? { node } : {}),
+    ...(manifest.install.python ? { python: manifest.install.python } : {}),
     ...(sub ? { where: `in the folder "${sub}" (the submission's path)` } : {}),
   });
   const hidden = manifest.kind === 'tests' ? prepareHiddenTests(job.challenge) : undefined;
-  const installs = 'runtime' in plan && plan.install.kind === 'run';
+  const outputs = 'runtime' in plan && plan.install.kind === 'run' ? plan.install.outputs : [];
   const t0 = Date.now();
   const packed = await pack(
     {
       repoDir: dir,
       limits: job.config.pack,
-      // A committed node_modules would be replaced by the install anyway; dropping it keeps it out of the cache.
-      reservedPaths: ['.assay', manifest.suite.workspacePath, ...(installs ? ['node_modules'] : [])],
+      // A committed node_modules or .venv would be replaced by the install anyway; dropping it keeps
+      // it out of the cache, and from overlaying the installed tree in the candidate's container.
+      reservedPaths: ['.assay', manifest.suite.workspacePath, ...outputs],
       droppedNames: DROPPED_NAMES,
       extraFiles: hidden?.files ?? [],
     },

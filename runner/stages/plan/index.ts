@@ -13,7 +13,7 @@ import { isRegularFile, readJson } from './files.ts';
 import { chooseNodeVersion, readNodeRequirements, type AvailableNode } from './node-version.ts';
 import { planNode } from './node.ts';
 import { procfileArgv, readProcfileWeb } from './procfile.ts';
-import { planPython } from './python.ts';
+import { planPython, type PythonPlanOptions } from './python.ts';
 import type { PackageManager, RuntimePlan } from './types.ts';
 
 export type { InstallPlan, PackageManager, RuntimePlan } from './types.ts';
@@ -28,6 +28,7 @@ export interface PlanOptions {
    * default image is used and no version requirement is read.
    */
   node?: { available: readonly AvailableNode[]; defaultMajor: number };
+  python?: PythonPlanOptions;
   /** Where the files are, in the words of a "not found" reason. @defaultValue "at the repository root" */
   where?: string;
 }
@@ -44,7 +45,7 @@ export async function planRuntime(dir: string, opts: PlanOptions): Promise<Runti
 async function detect(dir: string, opts: PlanOptions): Promise<RuntimePlan | { missing: string }> {
   if (opts.allowed.includes('node') && (await isRegularFile(path.join(dir, 'package.json')))) return planNode(dir, opts.npmRegistry);
   if (opts.allowed.includes('python')) {
-    const python = await planPython(dir);
+    const python = await planPython(dir, opts.python);
     if (python) return python;
   }
   const wanted = opts.allowed.map((r) => (r === 'node' ? 'package.json (Node.js)' : 'main.py, app.py or requirements.txt (Python 3)')).join(' or ');

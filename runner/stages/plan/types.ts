@@ -28,6 +28,8 @@ export type InstallPlan =
        * the hash of every install input in the repository, and what to check a cached tree against.
        */
       locked?: { inputsHash: string; verify?: { kind: 'npm'; lock: unknown } };
+      /** What the report's install step should say about the plan (a package manager version that was not available...). */
+      notes?: string[];
     };
 
 export interface RuntimePlan {
