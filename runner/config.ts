@@ -188,6 +188,8 @@ const EnvSchema = z.object({
   /** Read only as the default of ASSAY_SANDBOX_CA_FILE: the host's own proxy CA bundle. */
   NODE_EXTRA_CA_CERTS: z.string().optional(),
   ASSAY_INSTALL_NETWORK: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('assay-install'),
+  /** Node dependencies' install scripts for challenges whose manifest does not say (`install.scripts`). */
+  ASSAY_INSTALL_SCRIPTS: z.enum(['deny', 'sandboxed']).default('deny'),
   ASSAY_DEPS_CACHE_DIR: z.string().default('.assay/deps-cache'),
   ASSAY_DEPS_CACHE_MAX_MB: int(2048, 0),
   ASSAY_MAX_MEMORY_MB: int(2048, 32),
@@ -261,6 +263,8 @@ export function buildConfig(env: Record<string, string | undefined>) {
       // An empty ASSAY_SANDBOX_CA_FILE turns the default (the host's NODE_EXTRA_CA_CERTS) off.
       caFile: (e.ASSAY_SANDBOX_CA_FILE ?? e.NODE_EXTRA_CA_CERTS) || undefined,
       network: e.ASSAY_INSTALL_NETWORK,
+      /** Dependencies' install scripts where a challenge's manifest does not choose (deny: none run). */
+      scripts: e.ASSAY_INSTALL_SCRIPTS,
       /** Installed node_modules by lockfile hash; 0 MB disables the cache. */
       cacheDir: e.ASSAY_DEPS_CACHE_DIR,
       cacheMaxMb: e.ASSAY_DEPS_CACHE_MAX_MB,

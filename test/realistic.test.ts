@@ -5,7 +5,7 @@
  * must get and why.
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,8 @@ beforeAll(async () => {
     closers.push(() => index.close());
     env.ASSAY_PIP_INDEX_URL = index.url;
   }
+  const testChallenges = new Set(cases.map((c) => c.spec.challenge).filter((id): id is string => id !== undefined && existsSync(path.join(TEST_CHALLENGES, `${id}.json`))));
+  if (testChallenges.size) env.ASSAY_CHALLENGES_DIR = await challengesWith(testChallenges);
   stack = await startStack(redis.url, env);
   await stack.startWorker();
 }, 600_000);
@@ -57,6 +59,24 @@ afterAll(async () => {
   await git?.close();
   await redis?.stop();
 });
+
+/**
+ * Test-only challenges (test/fixtures/challenges/<id>.json: a built-in `base` challenge with
+ * some manifest fields replaced) beside the built-in ones, in a temporary challenges folder.
+ */
+const TEST_CHALLENGES = 'test/fixtures/challenges';
+async function challengesWith(ids: Set<string>): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'assay-challenges-'));
+  closers.push(() => rm(dir, { recursive: true, force: true }));
+  await cp('challenges', dir, { recursive: true });
+  for (const id of ids) {
+    const spec = JSON.parse(readFileSync(path.join(TEST_CHALLENGES, `${id}.json`), 'utf8')) as { base: string; manifest: Record<string, unknown> };
+    await cp(path.join('challenges', spec.base), path.join(dir, id), { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(dir, id, 'challenge.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(path.join(dir, id, 'challenge.json'), JSON.stringify({ ...manifest, ...spec.manifest, id }, null, 2));
+  }
+  return dir;
+}
 
 async function grade(c: (typeof cases)[number]): Promise<Report> {
   // The repository is the folder without case.json.

@@ -74,6 +74,14 @@ export const ManifestSchema = z.strictObject({
     .strictObject({
       /** `registry`: the install step may reach the package registry; `none`: fully offline. */
       network: z.enum(['none', 'registry']).default('none'),
+      /**
+       * Node dependencies' install scripts (native addons such as bcrypt build in them).
+       * `deny`: none run; the report names the packages that needed theirs. `sandboxed`: they run
+       * in the throwaway install container (the candidate's uid and limits, the install network
+       * when `network` is `registry`, a C/C++ toolchain and the Node headers), and never the
+       * project's own lifecycle scripts. Unset: the operator's ASSAY_INSTALL_SCRIPTS (default deny).
+       */
+      scripts: z.enum(['deny', 'sandboxed']).optional(),
       /** Python submissions (pip). Unset: wheels only. */
       python: z
         .strictObject({

@@ -34,6 +34,8 @@ export const FLAG_CODES = [
   'sandbox_stopped',
   /** A runtime version the submission asks for (engines.node, .nvmrc, requires-python...) could not be met or read. */
   'runtime_version',
+  /** Dependencies that build native addons needed their install scripts, which the challenge does not run (`install.scripts: "deny"`); the message names them. */
+  'install_scripts_needed',
 ] as const;
 export type FlagCode = (typeof FLAG_CODES)[number];
 
@@ -42,7 +44,7 @@ export type FlagCode = (typeof FLAG_CODES)[number];
  * for them, says what to change, and names nothing of the hidden suite. The others reach the
  * candidate as a code only.
  */
-export const CANDIDATE_FLAG_MESSAGES: readonly FlagCode[] = ['runtime_version', 'resource_limit', 'output_limit', 'service_crashed', 'sandbox_stopped'];
+export const CANDIDATE_FLAG_MESSAGES: readonly FlagCode[] = ['runtime_version', 'install_scripts_needed', 'resource_limit', 'output_limit', 'service_crashed', 'sandbox_stopped'];
 
 export const CappedLogSchema = z.object({
   text: z.string(),

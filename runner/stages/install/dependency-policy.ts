@@ -10,9 +10,11 @@ export interface DependencyCheck {
 }
 
 const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
-const NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
+/** A package name as the registry allows it (scoped or not). */
+export const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
+const NAME = PACKAGE_NAME;
 /** A registry spec: a semver range, a dist-tag, or an npm: alias of one. */
-function isRegistrySpec(spec: string): boolean {
+export function isRegistrySpec(spec: string): boolean {
   if (spec.startsWith('npm:')) {
     const rest = spec.slice(4);
     const at = rest.lastIndexOf('@');
@@ -24,7 +26,7 @@ function isRegistrySpec(spec: string): boolean {
 }
 
 /** Every leaf of an overrides/resolutions tree must be a registry spec or a `$name` reference. */
-function checkOverrideSpecs(value: unknown, where: string, problems: string[], depth = 0): void {
+export function checkOverrideSpecs(value: unknown, where: string, problems: string[], depth = 0): void {
   if (depth > 8) {
     problems.push(`${where} is nested too deeply`);
   } else if (typeof value === 'string') {
@@ -57,6 +59,13 @@ export function checkDependencies(pkg: unknown, lock: unknown, registry: string)
   for (const field of ['overrides', 'resolutions'] as const) {
     const value = (pkg as Record<string, unknown>)[field];
     if (value !== undefined) checkOverrideSpecs(value, `package.json ${field}`, problems);
+  }
+  // pnpm reads its overrides and patches from package.json's "pnpm" field.
+  const pnpmField = (pkg as Record<string, unknown>).pnpm;
+  if (pnpmField && typeof pnpmField === 'object') {
+    const { overrides, patchedDependencies } = pnpmField as Record<string, unknown>;
+    if (overrides !== undefined) checkOverrideSpecs(overrides, 'package.json pnpm.overrides', problems);
+    if (patchedDependencies !== undefined) problems.push('package.json pnpm.patchedDependencies: patched dependencies are not supported (the patch files change registry packages)');
   }
   if ((pkg as Record<string, unknown>).workspaces !== undefined) problems.push('workspaces are not supported: submit one package (the repository root)');
   const bundled = (pkg as Record<string, unknown>).bundleDependencies ?? (pkg as Record<string, unknown>).bundledDependencies;

@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Everything that decides what an install produces. */
@@ -23,11 +23,15 @@ export interface CacheKeyInputs {
   imageId: string;
   registry: string;
   argv: string[];
+  /** Node: whether dependencies' install scripts ran (`sandboxed`) or not (`deny`): two different trees. */
+  scripts?: string;
 }
 
 export interface CachedArchive {
   file: string;
   bytes: number;
+  /** What was recorded beside the archive when it was written (e.g. the packages with install scripts). */
+  meta?: unknown;
   /** A fresh read stream of the archive (call once per use). */
   open(): NodeJS.ReadableStream;
 }
@@ -40,7 +44,7 @@ export class DependencyCache {
   }
 
   static key(inputs: CacheKeyInputs): string {
-    const parts = [inputs.inputsHash, inputs.challengeId, inputs.challengeVersion, inputs.network, inputs.imageId, inputs.registry, ...inputs.argv];
+    const parts = [inputs.inputsHash, inputs.challengeId, inputs.challengeVersion, inputs.network, inputs.imageId, inputs.registry, ...inputs.argv, ...(inputs.scripts ? [`scripts=${inputs.scripts}`] : [])];
     return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
   }
 
@@ -51,7 +55,8 @@ export class DependencyCache {
       const info = await stat(file);
       const now = new Date();
       await utimes(file, now, now).catch(() => undefined); // recency for pruning
-      return { file, bytes: info.size, open: () => createReadStream(file) };
+      const meta = await readFile(path.join(this.dir, `${key}.json`), 'utf8').then((t) => JSON.parse(t) as unknown).catch(() => undefined);
+      return { file, bytes: info.size, ...(meta !== undefined ? { meta } : {}), open: () => createReadStream(file) };
     } catch {
       return undefined;
     }
@@ -60,12 +65,19 @@ export class DependencyCache {
   /** Drops an entry that failed its check on restore. */
   async evict(key: string): Promise<void> {
     await rm(path.join(this.dir, `${key}.tar`), { force: true });
+    await rm(path.join(this.dir, `${key}.json`), { force: true });
   }
 
   /** Writes atomically (temp file + rename), then prunes least recently used entries. */
-  async put(key: string, archive: Buffer): Promise<void> {
+  async put(key: string, archive: Buffer, meta?: unknown): Promise<void> {
     if (!this.enabled || archive.length > this.maxBytes) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (meta !== undefined) {
+      // Written before the archive: an entry is only ever read once its archive exists.
+      const tmpMeta = path.join(this.dir, `.${key}.${randomUUID()}.tmp`);
+      await writeFile(tmpMeta, JSON.stringify(meta), { mode: 0o600 });
+      await rename(tmpMeta, path.join(this.dir, `${key}.json`));
+    }
     const tmp = path.join(this.dir, `.${key}.${randomUUID()}.tmp`);
     await writeFile(tmp, archive, { mode: 0o600 });
     await rename(tmp, path.join(this.dir, `${key}.tar`));
@@ -80,6 +92,7 @@ export class DependencyCache {
     for (const e of entries.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs)) {
       if (total <= this.maxBytes) break;
       await rm(path.join(this.dir, e.f), { force: true });
+      await rm(path.join(this.dir, e.f.replace(/\.tar$/, '.json')), { force: true });
       total -= e.st.size;
     }
   }

@@ -69,3 +69,26 @@ describe('classifyPipFailure', () => {
     expect(classifyPipFailure(output, debugLog)).toEqual({ fault: 'candidate' });
   });
 });
+
+describe('classifyInstallFailure for pnpm and yarn', () => {
+  it.each([
+    ['pnpm', ' ERR_PNPM_META_FETCH_FAIL  GET https://registry.npmjs.org/express: request to https://registry.npmjs.org/express failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org', 'ENOTFOUND'],
+    ['pnpm', ' ERR_PNPM_FETCH_503  GET https://registry.npmjs.org/express/-/express-4.22.3.tgz: Service Unavailable - 503', 'E503'],
+    ['yarn', 'error An unexpected error occurred: "https://registry.npmjs.org/express/-/express-4.22.3.tgz: getaddrinfo EAI_AGAIN registry.npmjs.org".', 'EAI_AGAIN'],
+    ['yarn', 'error An unexpected error occurred: "https://registry.npmjs.org/express: Request failed \\"502 Bad Gateway\\"".', 'E502'],
+    ['yarn', '➤ YN0001: │ RequestError: connect ECONNREFUSED 104.16.0.35:443', 'ECONNREFUSED'],
+    ['yarn', '➤ YN0001: │ HTTPError: Response code 503 (Service Unavailable)', 'E503'],
+    ['pnpm', ' ERR_PNPM_META_FETCH_FAIL  GET https://registry.npmjs.org/x: request to https://registry.npmjs.org/x failed, reason: unable to get local issuer certificate', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  ] as const)('blames the platform for %s: %j', (manager, log, code) => {
+    expect(classifyInstallFailure(log, manager)).toEqual({ fault: 'platform', code });
+  });
+
+  it.each([
+    ['pnpm', ' ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date with package.json', 'ERR_PNPM_OUTDATED_LOCKFILE'],
+    ['pnpm', ' ERR_PNPM_FETCH_404  GET https://registry.npmjs.org/no-such-package-xyz: Not Found - 404', 'ERR_PNPM_FETCH_404'],
+    ['yarn', '➤ YN0028: │ The lockfile would have been modified by this install, which is explicitly forbidden.', undefined],
+    ['yarn', 'error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.', undefined],
+  ] as const)('blames the candidate for %s: %j', (manager, log, code) => {
+    expect(classifyInstallFailure(log, manager)).toEqual(code ? { fault: 'candidate', code } : { fault: 'candidate' });
+  });
+});

@@ -19,7 +19,25 @@ function npmErrorCode(log: string): string | undefined {
   return /^npm (?:error|ERR!) code (\S+)/m.exec(log)?.[1] ?? /^npm (?:error|ERR!) errno (\S+)/m.exec(log)?.[1];
 }
 
-export function classifyInstallFailure(log: string): InstallFault {
+/**
+ * pnpm and yarn name network failures inside their error lines: pnpm as `ERR_PNPM_FETCH_503` or
+ * `ERR_PNPM_META_FETCH_FAIL ... reason: getaddrinfo ENOTFOUND`, yarn classic as `error An
+ * unexpected error occurred: "...: getaddrinfo ENOTFOUND"` or `Request failed "503 ..."`, berry
+ * as `YN0001: │ RequestError: ... ECONNREFUSED` or `HTTPError: Response code 503`. Anything
+ * else (a package not found, an outdated lockfile, a checksum mismatch) is the candidate's.
+ */
+function otherManagerFault(log: string): InstallFault {
+  const errorLines = log.split('\n').filter((l) => /ERR_PNPM_|^\s*error\b|YN0001|Error:/i.test(l)).join('\n');
+  const http = /(?:ERR_PNPM_FETCH_|Response code |Request failed \\?"|status code )(5\d\d|429)\b/.exec(errorLines);
+  if (http) return { fault: 'platform', code: `E${http[1]}` };
+  for (const token of errorLines.match(/\b[A-Z][A-Z0-9_]{3,}\b/g) ?? []) if (PLATFORM_CODES.has(token)) return { fault: 'platform', code: token };
+  if (/unable to get local issuer certificate|self[- ]signed certificate in certificate chain/i.test(errorLines)) return { fault: 'platform', code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' };
+  const pnpmCode = /\b(ERR_PNPM_[A-Z0-9_]+)/.exec(log)?.[1] ?? /\b(YN\d{4})\b/.exec(errorLines)?.[1];
+  return pnpmCode ? { fault: 'candidate', code: pnpmCode } : { fault: 'candidate' };
+}
+
+export function classifyInstallFailure(log: string, manager: 'npm' | 'pnpm' | 'yarn' = 'npm'): InstallFault {
+  if (manager !== 'npm') return otherManagerFault(log);
   const code = npmErrorCode(log);
   if (code && PLATFORM_CODES.has(code)) return { fault: 'platform', code };
   // npm prints a bare "network" error class for some socket failures without a code line.

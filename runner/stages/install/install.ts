@@ -9,6 +9,7 @@ import type { Step } from '../../report/schema.ts';
 import { describeVerdict, type SandboxContainer } from '../../sandbox/index.ts';
 import type { InstallPlan } from '../plan/index.ts';
 import { classifyInstallFailure, classifyPipFailure } from './install-failure.ts';
+import { managerEnv } from './node-managers.ts';
 
 export const CA_BUNDLE_PATH = '.assay/ca.pem';
 /** pip's debug log (every request and its outcome), read to tell whose fault a failed install is. */
@@ -27,23 +28,6 @@ export interface InstallInput {
   timeoutMs: number;
   outputBytes: number;
   signal?: AbortSignal;
-}
-
-/** npm's settings, forced through the environment, which outranks any project configuration. */
-function npmEnv(input: InstallInput): Record<string, string> {
-  return {
-    npm_config_registry: input.registry,
-    npm_config_ignore_scripts: 'true',
-    // Paths that cannot exist on the read-only root file system: no user or global npmrc.
-    npm_config_userconfig: '/nonexistent/user.npmrc',
-    npm_config_globalconfig: '/nonexistent/global.npmrc',
-    npm_config_cache: '/workspace/.assay/npm-cache', // the install container is thrown away with it
-    npm_config_update_notifier: 'false',
-    npm_config_git: '/bin/false',
-    npm_config_offline: input.online ? 'false' : 'true',
-    npm_config_fetch_timeout: String(Math.min(input.timeoutMs, 60_000)),
-    npm_config_fetch_retries: '1',
-  };
 }
 
 /**
@@ -83,17 +67,18 @@ function pipEnv(input: InstallInput): Record<string, string> {
 export async function runInstall(input: InstallInput): Promise<Step> {
   const { plan } = input;
   const env: Record<string, string> = {
-    ...(plan.manager === 'npm' ? npmEnv(input) : {}),
+    // npm, pnpm and yarn settings (node-managers.ts).
+    ...managerEnv(plan, input),
     ...(plan.manager === 'pip' ? pipEnv(input) : {}),
     ...plan.env,
     ...(input.hasCaBundle ? { NODE_EXTRA_CA_CERTS: `/workspace/${CA_BUNDLE_PATH}` } : {}),
   };
   const run = await input.box.exec(plan.argv, { timeoutMs: input.timeoutMs, outputBytes: input.outputBytes, env, signal: input.signal });
   const ok = run.verdict === 'ok';
-  if (!ok && run.verdict === 'nonzero_exit' && input.online && plan.manager === 'npm') {
-    const blame = classifyInstallFailure(run.output.text);
+  if (!ok && run.verdict === 'nonzero_exit' && input.online && plan.manager !== 'pip') {
+    const blame = classifyInstallFailure(run.output.text, plan.manager);
     if (blame.fault === 'platform') {
-      throw new PlatformError('REGISTRY_UNAVAILABLE', `the registry could not be used (npm error ${blame.code}); not the candidate's fault`, true);
+      throw new PlatformError('REGISTRY_UNAVAILABLE', `the registry could not be used (${plan.manager} error ${blame.code}); not the candidate's fault`, true);
     }
   }
   if (!ok && run.verdict === 'nonzero_exit' && input.online && plan.manager === 'pip') {
@@ -110,7 +95,19 @@ export async function runInstall(input: InstallInput): Promise<Step> {
     verdict: run.verdict,
     exitCode: run.exitCode,
     durationMs: run.durationMs,
-    ...(ok ? {} : { reason: `${plan.manager === 'pip' ? 'pip install' : plan.argv.slice(0, 2).join(' ')} ${describeVerdict(run.verdict, run, { timeoutMs: input.timeoutMs })}` }),
+    ...(ok ? installedReason(plan) : { reason: `${commandName(plan)} ${describeVerdict(run.verdict, run, { timeoutMs: input.timeoutMs })}` }),
     log: run.output,
   };
+}
+
+/** How the report names the install command: `pnpm install` rather than node and a path into the image. */
+function commandName(plan: InstallInput['plan']): string {
+  if (plan.manager === 'pip') return 'pip install';
+  return plan.tool ? `${plan.tool.name} ${plan.argv[2] ?? 'install'}` : plan.argv.slice(0, 2).join(' ');
+}
+
+/** A passed install's reason: which pnpm or yarn ran it, and the plan's notes (a version Assay did not have...). */
+function installedReason(plan: InstallInput['plan']): { reason?: string } {
+  const parts = [...(plan.tool ? [`installed with ${plan.tool.name} ${plan.tool.version}`] : []), ...(plan.notes ?? [])];
+  return parts.length ? { reason: parts.join('; ') } : {};
 }

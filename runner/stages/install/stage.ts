@@ -17,6 +17,7 @@ import { createTar, readTarEntry } from '../pack/tar.ts';
 import type { InstallPlan, RuntimePlan } from '../plan/index.ts';
 import { DependencyCache, type CachedArchive } from './deps-cache.ts';
 import { CA_BUNDLE_PATH, runInstall } from './install.ts';
+import { describeSkipped, parseCachedScripts, runDependencyScripts, type ScriptedPackage, type ScriptsMode } from './install-scripts.ts';
 import { restoredTreeMismatch } from './restored-tree.ts';
 
 export interface Installed {
@@ -68,6 +69,8 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
   const { manifest } = job.challenge;
   const settings = job.config.install;
   const cache = new DependencyCache(settings.cacheDir, settings.cacheMaxMb * 1024 * 1024);
+  // Node dependencies' install scripts: the challenge's choice, else the operator's (install-scripts.ts).
+  const scriptsMode: ScriptsMode | undefined = install.manager === 'pip' ? undefined : (manifest.install.scripts ?? settings.scripts);
   const key = install.locked
     ? DependencyCache.key({
         inputsHash: install.locked.inputsHash,
@@ -77,6 +80,7 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
         imageId: image.id,
         registry: install.manager === 'pip' ? settings.pipIndexUrl : settings.npmRegistry,
         argv: install.argv,
+        ...(scriptsMode ? { scripts: scriptsMode } : {}),
       })
     : undefined;
 
@@ -84,7 +88,8 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
   if (key && cached) {
     const mismatch = await cachedTreeMismatch(cached, install.locked!.verify);
     if (!mismatch) {
-      job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: `restored ${install.outputs.join(', ')} from the dependency cache (key ${key.slice(0, 12)})` });
+      const scripts = reportScripts(job, scriptsMode, parseCachedScripts(cached.meta));
+      job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: [`restored ${install.outputs.join(', ')} from the dependency cache (key ${key.slice(0, 12)})`, ...(install.notes ?? []), ...scripts].join('; ') });
       return { ok: true, archive: cached };
     }
     job.log.warn({ key, mismatch }, 'dependency cache entry does not match its lockfile; evicted');
@@ -105,15 +110,27 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
         network: online ? { mode: 'bridge', name: settings.network } : { mode: 'none' },
         limits: { memoryMb: manifest.limits.memoryMb, cpus: manifest.limits.cpus, pids: manifest.limits.pids, workspaceMb: manifest.limits.workspaceMb },
       },
-      caTar ? Buffer.concat([workspace, caTar]) : workspace,
+      // Files the plan replaces for the install only (a lockfile mapped to the registry) come after the workspace, so they win.
+      Buffer.concat([workspace, ...(install.installFiles?.length ? [await createTar(install.installFiles.map((f) => ({ type: 'file' as const, ...f })))] : []), ...(caTar ? [caTar] : [])]),
       { outputBytes: manifest.limits.outputBytes, log: job.log },
     ),
   );
   try {
     const box = await job.report.timed('installSandbox', () => started);
-    const step = await job.report.timed('install', () =>
+    let step = await job.report.timed('install', () =>
       runInstall({ box, plan: install, registry: settings.npmRegistry, pipIndexUrl: settings.pipIndexUrl, online, hasCaBundle: Boolean(caBundle), timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, signal: job.signal }),
     );
+    let scripted: ScriptedPackage[] | undefined;
+    if (step.status === 'passed' && scriptsMode) {
+      const extraEnv = caBundle ? { NODE_EXTRA_CA_CERTS: `/workspace/${CA_BUNDLE_PATH}` } : undefined;
+      ({ step, scripted } = await job.report.timed('installScripts', () =>
+        runDependencyScripts({ box, plan: install, mode: scriptsMode, step, registry: settings.npmRegistry, online, timeoutMs: manifest.limits.installTimeoutMs, outputBytes: manifest.limits.outputBytes, ...(extraEnv ? { extraEnv } : {}), signal: job.signal }),
+      ));
+      if (step.status === 'passed') {
+        const said = reportScripts(job, scriptsMode, scripted);
+        if (said.length) step = { ...step, reason: [step.reason, ...said].filter(Boolean).join('; ') };
+      }
+    }
     job.report.step(step);
     if (step.status === 'failed') {
       if (step.verdict === 'oom_killed' || step.verdict === 'timeout') job.report.flag({ code: 'resource_limit', message: `the install was ${step.reason}` });
@@ -125,11 +142,23 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
       job.report.flag({ code: 'resource_limit', message: `the installed dependencies do not fit the workspace limit of ${manifest.limits.workspaceMb} MB` });
       return { ok: false };
     }
-    if (key) await cache.put(key, archive).catch((err: unknown) => job.log.warn({ err }, 'dependency cache write failed'));
+    // A tree whose scripts could not be listed is not kept: a restore could not report them.
+    if (key && (scripted || !scriptsMode)) await cache.put(key, archive, scriptsMode ? { scripted } : undefined).catch((err: unknown) => job.log.warn({ err }, 'dependency cache write failed'));
     return { ok: true, archive };
   } finally {
     await job.containers.discard(started); // frees its memory before the candidate starts
   }
+}
+
+/**
+ * What the report says about dependencies' install scripts: under `deny`, the packages that
+ * needed theirs (a flag when a native addon did); returns the words for the install step.
+ */
+function reportScripts(job: Job, mode: ScriptsMode | undefined, scripted: ScriptedPackage[] | undefined): string[] {
+  if (mode !== 'deny' || !scripted?.length) return [];
+  const { flag, note } = describeSkipped(scripted);
+  if (flag) job.report.flag(flag);
+  return note ? [note] : [];
 }
 
 async function* concat(archive: Buffer | CachedArchive, workspace: Buffer): AsyncGenerator<Buffer> {

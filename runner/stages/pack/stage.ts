@@ -13,7 +13,7 @@ import { pack } from './pack.ts';
 import { resolveServiceDir } from './subdir.ts';
 
 /** Files candidates may not ship anywhere in the tree: they would reconfigure the install. */
-export const DROPPED_NAMES = ['.npmrc', '.yarnrc', '.yarnrc.yml'];
+export const DROPPED_NAMES = ['.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', '.pnpmfile.mjs'];
 
 export type Packed =
   | { runnable: true; plan: RuntimePlan; tar: Buffer; hidden?: HiddenTests }

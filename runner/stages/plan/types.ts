@@ -28,6 +28,20 @@ export type InstallPlan =
        * the hash of every install input in the repository, and what to check a cached tree against.
        */
       locked?: { inputsHash: string; verify?: { kind: 'npm'; lock: unknown } };
+      /** pnpm or yarn: which one of those baked into the image runs (the report names it). */
+      tool?: { name: string; version: string };
+      /**
+       * Files that replace the repository's own in the install container only, e.g. a lockfile
+       * whose public-registry URLs were mapped to the configured registry. The candidate's
+       * container gets the files as committed.
+       */
+      installFiles?: { path: string; content: Buffer }[];
+      /**
+       * Node: the command that runs the install scripts of the named dependencies (names are
+       * appended), used when the challenge runs scripts (`install.scripts: "sandboxed"`). The
+       * project's own lifecycle scripts never run.
+       */
+      rebuildArgv?: string[];
       /** What the report's install step should say about the plan (a package manager version that was not available...). */
       notes?: string[];
     };
