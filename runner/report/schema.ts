@@ -1,10 +1,12 @@
 /**
- * The versioned report schema (v1). Reports are stored, served by the API and rendered for
- * reviewers; the OpenAPI document is generated from these same schemas.
+ * The versioned report schema (v2: v1 plus `insights`). Reports are stored, served by the API
+ * and rendered for reviewers; the OpenAPI document is generated from these same schemas.
+ * Reports stored as v1 stay readable: they parse with this schema (no `insights`).
  */
 import { z } from 'zod';
+import { InsightsSchema } from './insights.ts';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export const TEST_STATUSES = ['passed', 'failed', 'error', 'timeout', 'skipped'] as const;
 export type TestStatus = (typeof TEST_STATUSES)[number];
@@ -104,7 +106,7 @@ export const ImageUsedSchema = z.object({
 });
 
 export const ReportSchema = z.object({
-  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(REPORT_SCHEMA_VERSION)]),
   submissionId: z.string(),
   attempt: z.number().int(),
   challenge: z.object({ id: z.string(), version: z.string(), suiteHash: z.string() }),
@@ -132,6 +134,8 @@ export const ReportSchema = z.object({
   }),
   timings: z.record(z.string(), z.number()),
   runner: z.object({ version: z.string(), workerId: z.string(), images: z.record(z.string(), ImageUsedSchema) }),
+  /** v2: what reviewers learn beyond the score (runner/report/insights.ts); absent in v1 reports and when no analysis ran. */
+  insights: InsightsSchema.optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });
