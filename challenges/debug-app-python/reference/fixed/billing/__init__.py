@@ -1,0 +1,1 @@
+"""A small invoicing API: clients, invoices, payments and printable invoice documents."""
