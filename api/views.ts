@@ -1,6 +1,6 @@
 /** What each audience sees of a submission and its report. Built by whitelisting fields, never by deleting them. */
 import { redactedTail, redactSecrets } from '../runner/report/redact.ts';
-import { CANDIDATE_FLAG_MESSAGES, type Report, type StepName } from '../runner/report/schema.ts';
+import { CANDIDATE_FLAG_MESSAGES, CANDIDATE_LOG_STEPS, type Report } from '../runner/report/schema.ts';
 import type { SubmissionRecord } from '../runner/store/submissions.ts';
 import { CandidateReportSchema, type CandidateReport, type ReviewerSubmissionView, type SubmissionView } from './schemas.ts';
 
@@ -36,8 +36,6 @@ export function reviewerView(r: SubmissionRecord): ReviewerSubmissionView {
   };
 }
 
-/** Steps whose failure the candidate's own output explains (the test step's log is the grader's: never shown). */
-const CANDIDATE_LOG_STEPS: readonly StepName[] = ['install', 'build', 'start'];
 /** How much of a failed step's output the candidate sees: its end, where the error usually is. */
 export const CANDIDATE_LOG_TAIL_CHARS = 4000;
 

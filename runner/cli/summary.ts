@@ -1,6 +1,6 @@
 /** Renders a report as a terminal summary (plain text; candidate text is stripped of escapes). */
-import type { Report } from '../report/schema.ts';
 import { redactedTail } from '../report/redact.ts';
+import { CANDIDATE_LOG_STEPS, type Report } from '../report/schema.ts';
 import { stripTerminalEscapes } from '../report/text.ts';
 
 export function renderSummary(report: Report): string {
@@ -18,7 +18,7 @@ export function renderSummary(report: Report): string {
   for (const s of report.steps) {
     lines.push(`  ${s.name.padEnd(8)} ${s.status.padEnd(8)} ${String(s.durationMs).padStart(6)} ms${s.reason ? `  ${clean(s.reason)}` : ''}`);
     // The end of a failed install, build or start: usually where the error is.
-    if (s.status === 'failed' && s.log && ['install', 'build', 'start'].includes(s.name)) lines.push(...clean(redactedTail(s.log.text, 1500)).split('\n').map((l) => `    | ${l}`));
+    if (s.status === 'failed' && s.log && CANDIDATE_LOG_STEPS.includes(s.name)) lines.push(...clean(redactedTail(s.log.text, 1500)).split('\n').map((l) => `    | ${l}`));
   }
   const failed = report.tests.filter((t) => t.status !== 'passed');
   lines.push(`Tests: ${report.tests.length - failed.length}/${report.tests.length} passed`);

@@ -48,6 +48,12 @@ export type FlagCode = (typeof FLAG_CODES)[number];
  */
 export const CANDIDATE_FLAG_MESSAGES: readonly FlagCode[] = ['runtime_version', 'install_scripts_needed', 'resource_limit', 'output_limit', 'service_crashed', 'sandbox_stopped'];
 
+/**
+ * Steps whose log is the candidate's own output (their install, build and service), so the end
+ * of it explains a failure to them. The test step's log is the grader's: never shown to them.
+ */
+export const CANDIDATE_LOG_STEPS: readonly StepName[] = ['install', 'build', 'start'];
+
 export const CappedLogSchema = z.object({
   text: z.string(),
   totalBytes: z.number().int(),
