@@ -12,7 +12,8 @@
 #                        empty builds none
 #   ASSAY_NPM_VERSION    npm version (default 11)
 #   ASSAY_IMAGES_FILE    where to write the image manifest (default .assay/images.json)
-# Does: builds base, node (one per Node.js major), python, grader and redis (test infrastructure) images. Each tag is
+# Does: builds base, node (one per Node.js major), python, grader (with the services' client
+#   libraries), postgres and redis-service (challenge services) and redis (test infrastructure) images. Each tag is
 #   a hash of the image's build inputs (its context files, build args and parent image id), so
 #   an unchanged image is never rebuilt and a report can name exactly the image that graded it.
 # Prints: one line per image (built or reused, with seconds) and writes the manifest JSON.
@@ -139,7 +140,22 @@ cp -r sandbox-images/python "$ctx/python"; cp sandbox-images/common/receive "$ct
 build_image python "$ctx/python" "BASE_IMAGE=$base_image" "hash:$base_id"
 
 cp -r sandbox-images/grader "$ctx/grader"
+# The client libraries suites get for a challenge's services (services.pg, services.redis): npm ci
+# with the host's npm against the committed lockfile, cached by the lockfile's hash.
+grader_deps="$cache/grader-deps-$(sha256sum sandbox-images/grader/package-lock.json | cut -c1-16)"
+if [ ! -d "$grader_deps/node_modules" ]; then
+  rm -rf "$grader_deps"; mkdir -p "$grader_deps"
+  cp sandbox-images/grader/package.json sandbox-images/grader/package-lock.json "$grader_deps/"
+  (cd "$grader_deps" && npm ci --ignore-scripts --omit=dev --no-audit --no-fund --silent) || { rm -rf "$grader_deps"; exit 1; }
+fi
+cp -r "$grader_deps/node_modules" "$ctx/grader/"
 build_image grader "$ctx/grader" "NODE_IMAGE=${tags[node]}" "hash:${ids[node]}"
+
+# Services a challenge may declare (runner/stages/services/): Postgres and Redis from Debian.
+for s in postgres redis-service; do
+  cp -r "sandbox-images/$s" "$ctx/$s"; cp sandbox-images/common/receive "$ctx/$s/"
+  build_image "$s" "$ctx/$s" "BASE_IMAGE=$base_image" "hash:$base_id"
+done
 
 if [ "${ASSAY_SKIP_TEST_IMAGES:-0}" != 1 ]; then
   cp -r sandbox-images/redis "$ctx/redis"
@@ -164,6 +180,9 @@ docker tag "${tags[node]}" assay-node:latest
     sep=','
   done
   printf '\n  }'
+  # The services challenges may declare (runner/sandbox/images.ts `services`).
+  printf ',\n  "services": {\n    "postgres": {"tag": "%s", "id": "%s"},\n    "redis": {"tag": "%s", "id": "%s"}\n  }' \
+    "${tags[postgres]}" "${ids[postgres]}" "${tags[redis-service]}" "${ids[redis-service]}"
   printf '\n}\n'
 } >"$manifest"
 log "manifest written to $manifest"
