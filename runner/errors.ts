@@ -32,6 +32,8 @@ export const PLATFORM_ERRORS = {
   FETCH_NETWORK: 'a network error interrupted the fetch',
   REGISTRY_UNAVAILABLE: 'the package registry could not be reached or answered with an error',
   SUITE_BROKEN: "the challenge's suite could not run",
+  /** A service the challenge declares (Postgres, Redis) did not start: retried, never the candidate's fault. */
+  SERVICE_UNAVAILABLE: "a service of the challenge (Postgres, Redis) could not be started",
   CHALLENGE_INVALID: 'the challenge definition is invalid',
   INTERNAL: 'an internal error occurred',
   CANCELED: 'the submission was canceled',

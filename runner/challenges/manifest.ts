@@ -62,6 +62,35 @@ export const LimitsSchema = z.strictObject({
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
+/**
+ * A service the challenge runs beside the candidate's (runner/stages/services/): Postgres or
+ * Redis, in the job's network namespace on 127.0.0.1, fresh for every job and removed with it.
+ * The candidate's service gets the connection settings in its environment; the suite gets
+ * clients (`services.pg`, `services.redis`).
+ */
+export const ServiceSchema = z.discriminatedUnion('name', [
+  z.strictObject({
+    name: z.literal('postgres'),
+    /** The major version (Debian bookworm's postgresql-15 is the one built). @defaultValue "15" */
+    version: z.enum(['15']).default('15'),
+    /** The candidate's database (PGDATABASE, the path of DATABASE_URL). @defaultValue "app" */
+    database: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and underscores, not starting with a digit')
+      .refine((d) => !['postgres', 'template0', 'template1'].includes(d), 'a name Postgres keeps for itself')
+      .default('app'),
+  }),
+  z.strictObject({
+    name: z.literal('redis'),
+    /** The major version (Debian bookworm's redis-server 7.0 is the one built). @defaultValue "7" */
+    version: z.enum(['7']).default('7'),
+  }),
+]);
+export type ServiceDeclaration = z.infer<typeof ServiceSchema>;
+export type ServiceName = ServiceDeclaration['name'];
+/** The loopback port each service listens on, in the namespace it shares with the candidate. */
+export const SERVICE_PORTS: Readonly<Record<ServiceName, number>> = { postgres: 5432, redis: 6379 };
+
 export const ManifestSchema = z.strictObject({
   $schema: z.string().optional(),
   id,
@@ -110,6 +139,8 @@ export const ManifestSchema = z.strictObject({
       driverPort: z.number().int().min(1024).max(65535).optional(),
     })
     .default({ port: 8080 }),
+  /** Postgres and Redis beside the candidate's service (kind "service" only), at most one of each. @defaultValue [] */
+  services: z.array(ServiceSchema).default([]),
   suite: z.strictObject({
     /** Folder (in the challenge) holding the hidden suite. */
     dir: relativePath.default('suite'),
@@ -126,6 +157,7 @@ export const ManifestSchema = z.strictObject({
     })
     .default({ maxPercent: 50 }),
 }).superRefine((m, ctx) => {
+  checkServices(m, ctx);
   const driverPort = m.service.driverPort;
   if (driverPort === undefined) return;
   // The driver is a Node program that imports the candidate's modules, next to a service.
@@ -134,6 +166,19 @@ export const ManifestSchema = z.strictObject({
   if (driverPort === m.service.port) ctx.addIssue({ code: 'custom', path: ['service', 'driverPort'], message: 'must differ from service.port' });
 });
 export type ChallengeManifest = z.infer<typeof ManifestSchema>;
+
+/** Services run beside a service in the grader's namespace: one of each, ports clear of the candidate's. */
+function checkServices(m: { kind: ChallengeKind; service: { port: number; driverPort?: number | undefined }; services: ServiceDeclaration[] }, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  m.services.forEach((s, i) => {
+    if (m.kind !== 'service') ctx.addIssue({ code: 'custom', path: ['services', i], message: 'services run beside a service: only for kind "service"' });
+    if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `${s.name} is declared more than once` });
+    seen.add(s.name);
+    const port = SERVICE_PORTS[s.name];
+    if (m.service.port === port) ctx.addIssue({ code: 'custom', path: ['service', 'port'], message: `${port} is ${s.name}'s port in the shared namespace` });
+    if (m.service.driverPort === port) ctx.addIssue({ code: 'custom', path: ['service', 'driverPort'], message: `${port} is ${s.name}'s port in the shared namespace` });
+  });
+}
 
 /** Throws if test ids repeat; zod cannot express uniqueness on its own. */
 export function checkUniqueTestIds(manifest: ChallengeManifest): string[] {

@@ -23,6 +23,7 @@ import { packStage } from '../stages/pack/stage.ts';
 import { nodeTestsStage } from '../stages/run/node-tests.ts';
 import { candidateStopsAreOutcomes } from '../stages/run/outcome.ts';
 import { serviceStage, startGrader } from '../stages/run/service.ts';
+import { servicesStage } from '../stages/services/stage.ts';
 import type { Stage } from '../store/states.ts';
 
 export interface GradeInput {
@@ -63,6 +64,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     const job = await openJob(input, deps, { log, report, containers, workDir, signal });
     // Service challenges: the grader starts while the repository is fetched (the candidate joins its namespace).
     const earlyGrader = job.challenge.manifest.kind === 'service' ? containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'none' }, log)) : undefined;
+    const services = servicesStage(job, earlyGrader); // Postgres, Redis: in the grader's namespace, ready before the service starts
 
     await job.progress('fetching');
     const { repoDir } = await fetchStage(job, { repoUrl: input.repoUrl, localPath: input.localPath, ref: input.ref ?? 'HEAD' });
@@ -75,7 +77,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     const built = await buildStage(job, packed.plan, candidate);
     if (!built.ok) return await score(job, { runtime, results: [], notRunReason: `not run: ${built.reason}` }, candidate);
     const tested = await candidateStopsAreOutcomes(job, () =>
-      job.challenge.manifest.kind === 'service' ? serviceStage(job, packed.plan, candidate, grader) : nodeTestsStage(job, candidate, packed.hidden!),
+      job.challenge.manifest.kind === 'service' ? serviceStage(job, packed.plan, candidate, grader, services) : nodeTestsStage(job, candidate, packed.hidden!),
     );
     return await score(job, { runtime, ...tested }, candidate);
   } catch (err) {

@@ -6,7 +6,7 @@
 import type { ChallengeManifest } from '../challenges/manifest.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { redactSecrets } from './redact.ts';
-import { REPORT_SCHEMA_VERSION, type Flag, type Report, type ReportError, type Step } from './schema.ts';
+import { REPORT_SCHEMA_VERSION, type Flag, type Report, type ReportError, type Restart, type ServiceUsed, type Step } from './schema.ts';
 import { scoreResults, type RawResult } from './score.ts';
 
 export interface ReportIdentity {
@@ -34,6 +34,8 @@ export class ReportBuilder {
   private readonly flags: Flag[] = [];
   private readonly timings: Record<string, number> = {};
   private readonly images: Report['runner']['images'] = {};
+  private readonly services: ServiceUsed[] = [];
+  private readonly restarts: Restart[] = [];
   private manifest?: ChallengeManifest;
   private suiteHash = '';
   private commit: string | null = null;
@@ -57,6 +59,16 @@ export class ReportBuilder {
 
   useImage(role: 'candidate' | 'grader', image: { tag: string; id: string; version?: string }): void {
     this.images[role] = { tag: image.tag, id: image.id, ...(image.version ? { version: image.version } : {}) };
+  }
+
+  /** A service (Postgres, Redis) started for this run: its image and when it was ready. */
+  service(service: ServiceUsed): void {
+    this.services.push(service);
+  }
+
+  /** A restart of the candidate's service that the suite asked for. */
+  restart(restart: Restart): void {
+    this.restarts.push(restart);
   }
 
   /** Adds a step; its log is stored with obvious secrets removed (./redact.ts), for every reader. */
@@ -123,6 +135,8 @@ export class ReportBuilder {
       },
       timings: { ...this.timings, totalMs: Date.now() - this.startedAt.getTime() },
       runner: { version: RUNNER_VERSION, workerId: this.id.workerId, images: { ...this.images } },
+      ...(this.services.length ? { services: [...this.services] } : {}),
+      ...(this.restarts.length ? { restarts: [...this.restarts] } : {}),
       startedAt: this.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };

@@ -111,6 +111,31 @@ export const ImageUsedSchema = z.object({
   version: z.string().optional(),
 });
 
+/** A service the challenge ran beside the candidate's (Postgres, Redis), fresh for this run. */
+export const ServiceUsedSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  image: ImageUsedSchema,
+  /** When its container was asked for (ISO 8601). */
+  startedAt: z.string(),
+  /** From that moment until it accepted logins. */
+  readyMs: z.number(),
+});
+export type ServiceUsed = z.infer<typeof ServiceUsedSchema>;
+
+/** A restart of the candidate's service that the suite asked for (a persistence check). */
+export const RestartSchema = z.object({
+  /** The test that asked. */
+  test: z.string(),
+  ok: z.boolean(),
+  /** Until the old process was gone (SIGTERM, then SIGKILL after the grace period). */
+  stopMs: z.number().optional(),
+  /** From the request until the new process accepted connections (or the restart failed). */
+  durationMs: z.number(),
+  reason: z.string().optional(),
+});
+export type Restart = z.infer<typeof RestartSchema>;
+
 export const ReportSchema = z.object({
   schemaVersion: z.union([z.literal(1), z.literal(REPORT_SCHEMA_VERSION)]),
   submissionId: z.string(),
@@ -140,6 +165,10 @@ export const ReportSchema = z.object({
   }),
   timings: z.record(z.string(), z.number()),
   runner: z.object({ version: z.string(), workerId: z.string(), images: z.record(z.string(), ImageUsedSchema) }),
+  /** The challenge's services (Postgres, Redis) of this run, when it declares any. */
+  services: z.array(ServiceUsedSchema).optional(),
+  /** Restarts of the candidate's service the suite asked for, in order. */
+  restarts: z.array(RestartSchema).optional(),
   /** v2: what reviewers learn beyond the score (runner/report/insights.ts); absent in v1 reports and when no analysis ran. */
   insights: InsightsSchema.optional(),
   startedAt: z.string(),

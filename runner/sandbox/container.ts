@@ -143,13 +143,21 @@ export class SandboxContainer {
     docker: Docker,
     spec: SandboxSpec,
     files: Readable | Buffer,
-    capture: { outputBytes: number; stdoutBytes?: number; killAfterOutputBytes?: number; /** Where a kill that failed in the background is reported. */ log?: Logger },
+    capture: {
+      outputBytes: number;
+      stdoutBytes?: number;
+      killAfterOutputBytes?: number;
+      /** Where a kill that failed in the background is reported. */
+      log?: Logger;
+      /** Sees every stdout chunk of the main process as it arrives (e.g. a service's readiness line). */
+      onStdout?: (chunk: Buffer) => void;
+    },
   ): Promise<SandboxContainer> {
     const container = await docker.createContainer(buildCreateOptions(spec));
     let sandbox: SandboxContainer | undefined;
     try {
       const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
-      const main = new StreamCapture(capture.outputBytes, capture.stdoutBytes ?? capture.outputBytes, capture.killAfterOutputBytes ?? capture.outputBytes * 64, () => sandbox?.killSoon('output flood'));
+      const main = new StreamCapture(capture.outputBytes, capture.stdoutBytes ?? capture.outputBytes, capture.killAfterOutputBytes ?? capture.outputBytes * 64, () => sandbox?.killSoon('output flood'), capture.onStdout);
       main.attach(docker, stream);
       sandbox = new SandboxContainer(docker, container, spec, main, streamEnded(stream), capture.log);
       const ended = sandbox['mainStreamEnded'];
@@ -171,6 +179,16 @@ export class SandboxContainer {
       await removeQuietly(container);
       throw err;
     }
+  }
+
+  /** Resolves when the main process's output stream ends (it exited, or the container died). */
+  mainEnded(): Promise<void> {
+    return this.mainStreamEnded;
+  }
+
+  /** The main process's output so far (stdout and stderr, capped). */
+  mainOutput(): CappedText {
+    return this.main.output.snapshot();
   }
 
   /** Starts argv as the container's user with stdout and stderr attached (multiplexed). */

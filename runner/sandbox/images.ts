@@ -18,6 +18,8 @@ const ImagesSchema = z
     grader: ImageRef,
     /** Every Node.js major built, keyed by the major ("22"). */
     nodeVersions: z.record(z.string().regex(/^\d+$/), VersionedImageRef).optional(),
+    /** The images of the services a challenge may declare (runner/stages/services/); absent in a manifest built before them. */
+    services: z.object({ postgres: ImageRef.optional(), redis: ImageRef.optional() }).optional(),
   })
   .loose();
 export type ImageRef = z.infer<typeof ImageRef>;

@@ -15,13 +15,30 @@
 //   (default 3) request timeouts in a row on one target (the service or the driver), that target
 //   is given up: every later request to it fails at once, so a frozen service costs seconds, not
 //   one timeout per remaining test.
+//
+//   Services (challenge.json `services`): the environment variable ASSAY_SERVICES (JSON, set by
+//   runner/stages/run/service.ts) holds, per service, the grader's own connection URL (the
+//   Postgres superuser, the Redis `assay` user) and the candidate's; each test gets `services`
+//   (`services.pg`, `services.redis`: see serviceClients below), with the client libraries baked
+//   into this image (package.json beside this file).
+//
+//   Restarts: a test's `restart()` asks the runner, which owns the candidate's process, to stop
+//   the service and start it again. The protocol: the harness prints "ASSAY_RESTART {id, test}";
+//   the runner stops the service (SIGTERM to its process group, SIGKILL after a grace period),
+//   starts it again with the same command and environment, then writes
+//   /tmp/assay-restart-<id>.json ({ok, stopMs, reason?}) into this container (an exec of its
+//   own: the candidate cannot write here); the harness waits for that file, then for the port
+//   to accept connections again, and prints "ASSAY_RESTARTED {id, test, ok, stopMs?,
+//   durationMs?, reason?}". Everything else (the driver, the services) keeps running.
 // Prints: one JSON line per event, each prefixed: "ASSAY_READY {readyMs, driverReady?}" or
 //   "ASSAY_NOT_READY {reason}", "ASSAY_TEST {id, status, message?, durationMs}" per test as it
 //   finishes (so results survive a deadline), "ASSAY_UNRESPONSIVE {target, timeouts}" when a
-//   target is given up, "ASSAY_SUITE_ERROR {message}", and "ASSAY_DONE {}".
+//   target is given up, "ASSAY_RESTART" / "ASSAY_RESTARTED" (above), "ASSAY_SUITE_ERROR
+//   {message}", and "ASSAY_DONE {}".
 //   The candidate cannot write to this container's output: it runs in another container.
 import net from 'node:net';
 import http from 'node:http';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
@@ -290,6 +307,139 @@ function driverClient(t, sessionId) {
   };
 }
 
+// --- services (Postgres, Redis) -----------------------------------------------------------
+
+/** Connection settings per declared service, from the runner: { postgres?: {adminUrl, candidateUrl, env}, redis?: {...} }. */
+function servicesConfig() {
+  try {
+    const parsed = JSON.parse(process.env.ASSAY_SERVICES ?? '{}');
+    return isObject(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+const QUERY_TIMEOUT_MS = 5000;
+
+/**
+ * What a test gets as `services`. Clients are created on first use and closed by the harness
+ * (the shared ones when the run ends, the ones a test opened with connect() after that test).
+ * - services.pg.query(text, values?): a query as the Postgres superuser in the candidate's database
+ * - services.pg.connect({ as: 'admin' | 'candidate' }): a connected pg.Client of one's own
+ * - services.redis.command(...args): one Redis command as the grader's user (e.g. 'GET', 'k')
+ * - services.redis.connect({ as }): a connected node-redis client of one's own
+ * - services.<name>.env: the variables the candidate's service got (DATABASE_URL, PG*, REDIS_URL)
+ */
+function serviceClients(config) {
+  const opened = new Set();
+  let pgPool;
+  let redisShared;
+  const out = {};
+  const urlOf = (svc, as) => (as === 'candidate' ? svc.candidateUrl : svc.adminUrl);
+  if (isObject(config.postgres)) {
+    const svc = config.postgres;
+    const pgOptions = (as) => ({ connectionString: urlOf(svc, as), connectionTimeoutMillis: 3000, statement_timeout: QUERY_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS });
+    out.pg = {
+      env: { ...svc.env },
+      async query(text, values) {
+        if (!pgPool) {
+          const { default: pg } = await import('pg');
+          pgPool = new pg.Pool({ ...pgOptions('admin'), max: 3 });
+          pgPool.on('error', () => {}); // an idle client dropped by the server: the next query reconnects
+        }
+        return pgPool.query(text, values);
+      },
+      async connect({ as = 'admin' } = {}) {
+        const { default: pg } = await import('pg');
+        const client = new pg.Client(pgOptions(as));
+        client.on('error', () => {});
+        await client.connect();
+        opened.add({ close: () => client.end() });
+        return client;
+      },
+    };
+  }
+  if (isObject(config.redis)) {
+    const svc = config.redis;
+    const connect = async (as) => {
+      const { createClient } = await import('redis');
+      const client = createClient({ url: urlOf(svc, as), socket: { connectTimeout: 3000, reconnectStrategy: false } });
+      client.on('error', () => {});
+      await client.connect();
+      return client;
+    };
+    out.redis = {
+      env: { ...svc.env },
+      async command(...args) {
+        redisShared ??= connect('admin');
+        return (await redisShared).sendCommand(args.map(String));
+      },
+      async connect({ as = 'admin' } = {}) {
+        const client = await connect(as);
+        opened.add({ close: () => client.quit() });
+        return client;
+      },
+    };
+  }
+  // A close waits for the server's goodbye: bounded, so a frozen service cannot hold the harness.
+  const settle = (promises) => Promise.race([Promise.allSettled(promises), sleep(2000)]);
+  const closeOpened = async () => {
+    const all = [...opened];
+    opened.clear();
+    await settle(all.map((c) => c.close()));
+  };
+  return {
+    services: out,
+    /** Closes the clients a test opened itself (after each test). */
+    closeOpened,
+    async closeAll() {
+      await closeOpened();
+      await settle([pgPool?.end(), redisShared?.then((c) => c.quit())]);
+    },
+  };
+}
+
+// --- restarts ---------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** What the runner may take to stop a service (its SIGTERM grace plus the SIGKILL) and start it again. */
+const RESTART_ANSWER_MS = 15_000;
+let restarts = 0;
+
+/**
+ * Asks the runner to restart the candidate's service (see the protocol in the header) and waits
+ * until it accepts connections again. Resolves { durationMs, stopMs }; rejects when the service
+ * could not be stopped or did not come back within `timeoutMs` (default: the start timeout).
+ */
+async function restartService(testId, { timeoutMs = readyTimeoutMs } = {}) {
+  restarts += 1;
+  const id = restarts;
+  const started = Date.now();
+  const failed = (reason) => {
+    emit('RESTARTED', { id, test: testId, ok: false, reason, durationMs: Date.now() - started });
+    return new Error(`the service could not be restarted: ${reason}`);
+  };
+  emit('RESTART', { id, test: testId });
+  let ack;
+  for (const deadline = started + RESTART_ANSWER_MS; !ack && Date.now() < deadline; ) {
+    try {
+      ack = JSON.parse(await readFile(`/tmp/assay-restart-${id}.json`, 'utf8'));
+    } catch {
+      await sleep(20);
+    }
+  }
+  if (!isObject(ack)) throw failed(`the runner did not restart it within ${RESTART_ANSWER_MS} ms`);
+  if (ack.ok !== true) throw failed(clip(ack.reason ?? 'unknown reason'));
+  // A new process: the old one's timeouts say nothing about it.
+  service.timeoutsInARow = 0;
+  service.givenUp = undefined;
+  const readyMs = await waitUntilListening(port, Date.now(), Date.now() + timeoutMs);
+  if (readyMs === undefined) throw failed(`it was started again but did not accept connections on port ${port} within ${timeoutMs} ms`);
+  const durationMs = Date.now() - started;
+  emit('RESTARTED', { id, test: testId, ok: true, stopMs: Number(ack.stopMs) || 0, durationMs });
+  return { durationMs, stopMs: Number(ack.stopMs) || 0 };
+}
+
 async function main() {
   const tests = [];
   try {
@@ -314,6 +464,15 @@ async function main() {
   if (driverTarget && driverMs === undefined) driverTarget.givenUp = `the driver did not accept connections on port ${driverTarget.port} within ${readyTimeoutMs} ms`;
   emit('READY', { readyMs, ...(driverTarget ? { driverReady: driverMs !== undefined } : {}) });
   const deadline = Date.now() + totalTimeoutMs;
+  const clients = serviceClients(servicesConfig());
+  try {
+    await runTests(tests, deadline, clients);
+  } finally {
+    await clients.closeAll();
+  }
+}
+
+async function runTests(tests, deadline, clients) {
   for (const [index, t] of tests.entries()) {
     const started = Date.now();
     const budget = Math.min(t.timeoutMs, deadline - started);
@@ -325,7 +484,7 @@ async function main() {
     let timer;
     try {
       await Promise.race([
-        t.fn({ http: client, ...(driver ? { driver } : {}) }),
+        t.fn({ http: client, ...(driver ? { driver } : {}), services: clients.services, restart: (opts) => restartService(t.id, opts) }),
         new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error(`test took longer than ${budget} ms`), { assayTimeout: true })), budget); }),
       ]);
       emit('TEST', { id: t.id, status: 'passed', durationMs: Date.now() - started });
@@ -333,6 +492,7 @@ async function main() {
       emit('TEST', { id: t.id, status: err?.assayTimeout ? 'timeout' : 'failed', message: clip(err?.message ?? err), durationMs: Date.now() - started });
     } finally {
       clearTimeout(timer);
+      await clients.closeOpened();
     }
     // The session's folders live in the candidate's container, which is removed after the run,
     // so a failed clean-up changes nothing: it is not awaited, and its failure is dropped.

@@ -1,6 +1,6 @@
 /** Parses the grader harness's event lines (see sandbox-images/grader/harness.mjs). Pure. */
 import type { RawResult } from '../../report/score.ts';
-import { TEST_STATUSES, type TestStatus } from '../../report/schema.ts';
+import { TEST_STATUSES, type Restart, type TestStatus } from '../../report/schema.ts';
 
 export interface HarnessOutput {
   /** `driverReady` only when the challenge has a driver. */
@@ -11,6 +11,24 @@ export interface HarnessOutput {
   results: RawResult[];
   /** Targets the harness gave up after request timeouts in a row (`service`, `driver`), once each. */
   unresponsive?: { target: string; timeouts: number }[];
+  /** Restarts of the candidate's service the suite asked for (ASSAY_RESTARTED), in order. */
+  restarts?: Restart[];
+}
+
+/**
+ * The id of a restart request ("ASSAY_RESTART {id, test}", see the harness), when `line` is one.
+ * Read from the grader's stdout as it streams; the candidate cannot write there, and the
+ * harness JSON-encodes whatever the candidate's responses carry, so no such line comes from them.
+ */
+export function restartRequestId(line: string): number | undefined {
+  const m = /^ASSAY_RESTART (\{.*\})$/.exec(line.trim());
+  if (!m) return undefined;
+  try {
+    const id = (JSON.parse(m[1]!) as { id?: unknown }).id;
+    return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseHarnessOutput(stdout: string): HarnessOutput {
@@ -43,6 +61,18 @@ export function parseHarnessOutput(stdout: string): HarnessOutput {
         break;
       case 'DONE':
         out.done = true;
+        break;
+      case 'RESTARTED':
+        out.restarts = [
+          ...(out.restarts ?? []),
+          {
+            test: String(data.test ?? ''),
+            ok: data.ok === true,
+            ...(typeof data.stopMs === 'number' ? { stopMs: data.stopMs } : {}),
+            durationMs: Number(data.durationMs) || 0,
+            ...(typeof data.reason === 'string' ? { reason: data.reason } : {}),
+          },
+        ];
         break;
       case 'TEST':
         if (typeof data.id === 'string' && TEST_STATUSES.includes(data.status as TestStatus)) {

@@ -10,20 +10,27 @@
  * runs beside the service: the suite's unit-level checks call the candidate's modules through
  * it, and compare the answers in the grader, so no verdict is computed where candidate code runs.
  *
+ * The challenge's services (Postgres, Redis: runner/stages/services/) are ready before the
+ * service starts; their variables (DATABASE_URL, PG*, REDIS_URL) are added to its environment,
+ * and the harness gets its own connection settings (ASSAY_SERVICES). A suite may restart the
+ * service (./candidate-service.ts has the protocol); each restart is in the report.
+ *
  * Kills are reported with their cause: the output cap (`output_limit`), memory and the pids
  * limit (`resource_limit`), a service that stopped answering (`service_unresponsive`).
  */
 import { PlatformError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Challenge } from '../../challenges/repository.ts';
-import type { Flag, Step } from '../../report/schema.ts';
+import type { Flag, Restart, Step } from '../../report/schema.ts';
 import type { RawResult } from '../../report/score.ts';
 import type { TestOutcome } from './outcome.ts';
 import { SandboxContainer, describeVerdict, type CappedText, type DockerClient, type ImageRef, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar } from '../pack/tar.ts';
 import type { RuntimePlan } from '../plan/index.ts';
-import { parseHarnessOutput } from './harness-output.ts';
+import { NO_SERVICES, type RunningServices } from '../services/stage.ts';
+import { CandidateService } from './candidate-service.ts';
+import { parseHarnessOutput, restartRequestId } from './harness-output.ts';
 
 const GRADER_LIMITS = { memoryMb: 256, cpus: 1, pids: 128, workspaceMb: 32 };
 const HARNESS_SLACK_MS = 5_000;
@@ -55,6 +62,8 @@ export interface ServiceStageInput {
   startArgv: string[];
   /** Extra environment of the start command (e.g. PATH into a virtual environment); PORT is always set. */
   startEnv?: Record<string, string>;
+  /** The challenge's services (Postgres, Redis): their variables go to the service, their clients' settings to the harness. */
+  services?: RunningServices;
   signal?: AbortSignal;
   /** Called once the service accepts connections and the tests begin; must not throw. */
   onTesting?: () => void;
@@ -68,6 +77,8 @@ export interface ServiceStageResult {
   /** Why tests without a result did not run. */
   notRunReason?: string;
   flags: Flag[];
+  /** Restarts of the service the suite asked for. */
+  restarts: Restart[];
 }
 
 export async function runServiceStages(input: ServiceStageInput): Promise<ServiceStageResult> {
@@ -79,15 +90,30 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
   // Passed explicitly, so a report can name the cap the service ran into.
   const outputCap = limits.outputBytes * 64;
   const started = Date.now();
-  const service = await candidate.execInBackground(input.startArgv, { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap, env: { ...input.startEnv, PORT: String(port) } });
+  const services = input.services ?? NO_SERVICES;
+  const candidateService = await CandidateService.start(
+    candidate,
+    input.startArgv,
+    { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap, env: { ...input.startEnv, ...services.candidateEnv, PORT: String(port) } },
+    input.log,
+  );
+  const service = candidateService.current;
   const driver = driverPort === undefined ? undefined : await candidate.execInBackground(['node', DRIVER, '--port', String(driverPort)], { outputBytes: limits.outputBytes, killAfterOutputBytes: outputCap });
 
-  // The harness's READY line, noticed as it streams (a line may span chunks).
+  // The harness's READY line and its restart requests, noticed as they stream (a line may span chunks).
   let ready = false;
   let recent = '';
+  let partial = '';
   const onStdout = (chunk: Buffer) => {
-    recent = (recent + chunk.toString('utf8')).slice(-256);
+    const text = chunk.toString('utf8');
+    recent = (recent + text).slice(-256);
     if (recent.includes('ASSAY_READY')) ready = true;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!.slice(-4096); // a restart request is short; a longer line is something else
+    for (const line of lines) {
+      const id = restartRequestId(line);
+      if (id !== undefined) candidateService.requestRestart(id, grader);
+    }
   };
   // If the service dies before it ever listened, stop waiting for it.
   service.exited
@@ -107,19 +133,21 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
       '--max-response-bytes', String(1024 * 1024),
       '--unresponsive-after', String(UNRESPONSIVE_AFTER),
     ],
-    { timeoutMs: limits.startTimeoutMs + limits.testTimeoutMs + HARNESS_SLACK_MS, outputBytes: 64 * 1024, stdoutBytes: 2 * 1024 * 1024, killAfterOutputBytes: 16 * 1024 * 1024, onStdout, signal: input.signal },
+    { timeoutMs: limits.startTimeoutMs + limits.testTimeoutMs + HARNESS_SLACK_MS, outputBytes: 64 * 1024, stdoutBytes: 2 * 1024 * 1024, killAfterOutputBytes: 16 * 1024 * 1024, onStdout, signal: input.signal, env: { ...services.graderEnv } },
   );
+  await candidateService.settled(); // no restart still running while the results are read
   const parsed = parseHarnessOutput(run.stdout.text);
+  const restarts = parsed.restarts ?? [];
   const serviceState = await candidate.state();
-  const serviceLog = withDriverLog(service.output.snapshot(), driver?.output.snapshot());
+  const serviceLog = withDriverLog(candidateService.output(), driver?.output.snapshot());
   const flags: Flag[] = [];
 
   if (parsed.suiteError) throw new PlatformError('SUITE_BROKEN', `the ${manifest.id} suite failed to load: ${parsed.suiteError}`);
 
   // Our own kills first: they explain the exit code that follows them.
-  const flooded = [service, ...(driver ? [driver] : [])].find((p) => p.outputLimited());
+  const flooded = [...candidateService.processes, ...(driver ? [driver] : [])].find((p) => p.outputLimited());
   if (flooded) {
-    const who = flooded === service ? 'the service' : "the driver's process (the candidate's modules)";
+    const who = flooded !== driver ? 'the service' : "the driver's process (the candidate's modules)";
     flags.push({ code: 'output_limit', message: `${who} wrote ${flooded.output.totalBytes} bytes of output, over the cap of ${outputCap} bytes, so the container was stopped` });
   }
   if (!serviceState.running && !flooded && !serviceState.oomKilled) {
@@ -154,10 +182,11 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
       results: [],
       notRunReason: `not run: ${why}`,
       flags,
+      restarts,
     };
   }
   input.onTesting?.();
-  const serviceExit = service.exitCode();
+  const serviceExit = candidateService.current.exitCode();
   // Docker flags OOMKilled only for the main process; the service is an exec'd process, so the
   // memory cgroup's own OOM counter tells whether it was killed for memory.
   const oomKilled = !flooded && (serviceState.oomKilled || (serviceExit === 137 && (await candidate.newOomKills()) > 0));
@@ -165,6 +194,10 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
   if (serviceExit !== undefined) {
     const cause = flooded ? ` (stopped at the output cap of ${outputCap} bytes)` : oomKilled ? ' (killed for memory)' : '';
     flags.push({ code: 'service_crashed', message: `the service exited with code ${serviceExit}${cause} during the tests` });
+  } else {
+    // It crashed, and a restart the suite asked for brought it back: still a crash.
+    const crashed = candidateService.crashesBeforeRestarts()[0];
+    if (crashed !== undefined) flags.push({ code: 'service_crashed', message: `the service exited with code ${crashed} during the tests (a restart the tests asked for started it again)` });
   }
   await pidsFlag();
   for (const u of parsed.unresponsive ?? []) {
@@ -188,6 +221,7 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     results: parsed.results,
     notRunReason: finished ? undefined : 'not run: the test step ran out of time',
     flags,
+    restarts,
   };
 }
 
@@ -206,14 +240,17 @@ function withDriverLog(serviceLog: CappedText, driverLog?: CappedText): CappedTe
  * namespace the candidate joined, or a new one that joins the candidate's (after an install
  * that needed the install bridge).
  */
-export async function serviceStage(job: Job, plan: RuntimePlan, candidate: SandboxContainer, sharedGrader?: SandboxContainer): Promise<TestOutcome> {
+export async function serviceStage(job: Job, plan: RuntimePlan, candidate: SandboxContainer, sharedGrader?: SandboxContainer, servicesStarting?: Promise<RunningServices>): Promise<TestOutcome> {
+  // The challenge's services (runner/stages/services/) started with the grader; one that did not get ready is the platform's failure.
+  const services = (await servicesStarting) ?? NO_SERVICES;
   await job.progress('starting');
   const grader =
     sharedGrader ?? (await job.report.timed('grader', () => job.containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'container', containerId: candidate.id }, job.log))));
   job.report.useImage('grader', job.images.grader);
   const out = await job.report.timed('startAndTest', () =>
-    runServiceStages({ candidate, grader, challenge: job.challenge, startArgv: plan.startArgv, ...(plan.startEnv ? { startEnv: plan.startEnv } : {}), signal: job.signal, onTesting: () => job.progressSoon('testing'), log: job.log }),
+    runServiceStages({ candidate, grader, challenge: job.challenge, startArgv: plan.startArgv, ...(plan.startEnv ? { startEnv: plan.startEnv } : {}), services, signal: job.signal, onTesting: () => job.progressSoon('testing'), log: job.log }),
   );
+  for (const restart of out.restarts) job.report.restart(restart);
   job.report.step(out.start);
   job.report.step(out.test);
   job.report.flag(...out.flags);
