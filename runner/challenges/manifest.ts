@@ -91,6 +91,24 @@ export type ServiceName = ServiceDeclaration['name'];
 /** The loopback port each service listens on, in the namespace it shares with the candidate. */
 export const SERVICE_PORTS: Readonly<Record<ServiceName, number>> = { postgres: 5432, redis: 6379 };
 
+/**
+ * A known-bad version of some of the challenge's files (a planted bug, put back): the candidate's
+ * own tests run with it swapped into their code, and it is caught when they fail on it while
+ * passing on the candidate's own code (runner/stages/own-tests/). Insight only: never scored.
+ */
+export const MutantSchema = z.strictObject({
+  id,
+  /** What is wrong with it, for reviewers (the bug it plants back). */
+  description: z.string().min(1).max(300),
+  /**
+   * Path in the candidate's workspace (e.g. `src/money.js`) -> path of the known-bad file in the
+   * challenge folder (e.g. `mutants/float-cents/src/money.js`). A mutant whose target files the
+   * submission does not have is not applicable to it.
+   */
+  files: z.record(relativePath, relativePath).refine((f) => Object.keys(f).length > 0, 'at least one file'),
+});
+export type Mutant = z.infer<typeof MutantSchema>;
+
 export const ManifestSchema = z.strictObject({
   $schema: z.string().optional(),
   id,
@@ -150,6 +168,12 @@ export const ManifestSchema = z.strictObject({
     workspacePath: relativePath.default('.assay/tests'),
   }),
   tests: z.array(TestDeclarationSchema).min(1),
+  /** Known-bad versions of the challenge's files, to measure the bugs the candidate's own tests catch (at most 20). @defaultValue [] */
+  mutants: z
+    .array(MutantSchema)
+    .max(20)
+    .refine((ms) => new Set(ms.map((m) => m.id)).size === ms.length, 'mutant ids must be unique')
+    .default([]),
   starter: z
     .strictObject({
       /** The starter must score strictly below this percentage. @defaultValue 50 */
