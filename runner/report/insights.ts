@@ -10,6 +10,8 @@
  * and sizes only (hygiene), so no candidate code runs outside a sandbox.
  */
 import { z } from 'zod';
+import { HistorySchema } from './insights-history.ts';
+import { OwnTestsSchema } from './insights-tests.ts';
 
 /** The analyses, in the order the reviewer's page shows them; a note names one of them. */
 export const INSIGHT_KINDS = ['lint', 'size', 'hygiene', 'diff', 'ownTests', 'history'] as const;
@@ -127,6 +129,10 @@ export const InsightsSchema = z.object({
   size: SizeInsightSchema.optional(),
   hygiene: HygieneInsightSchema.optional(),
   diff: DiffInsightSchema.optional(),
+  /** The candidate's own tests, run in a sandbox, and the challenge's mutants they catch (./insights-tests.ts). */
+  ownTests: OwnTestsSchema.optional(),
+  /** The submitted commit's bounded history (./insights-history.ts). */
+  history: HistorySchema.optional(),
   /** Capped, partial, timed-out or failed analyses, in words. */
   notes: z.array(InsightNoteSchema),
 });
