@@ -20,6 +20,8 @@
 #   script can be run again at any time. The dockremap user and its ranges are kept.
 # Prints: one line per step with its duration, vitest's summary, then
 #   "[userns] PASS in <s>s" (exit 0) or "[userns] FAIL: <why>" with the daemon log's tail (exit 1).
+#   The daemon's log is kept in /tmp/assay-userns-check-dockerd.log, vitest's after a failure in
+#   /tmp/assay-userns-check-vitest.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
