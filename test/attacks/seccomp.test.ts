@@ -4,6 +4,7 @@
  * container with the engine's default profile shows the same probe does get through there, so
  * the assertions are about Assay's profile, not about the kernel.
  */
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { docker, images, leftovers, uniqueId } from '../../runner/devtools/env.ts';
 import { buildCreateOptions, SandboxContainer, type SandboxSpec } from '../../runner/sandbox/index.ts';
@@ -62,7 +63,9 @@ describe('seccomp profile', () => {
     try {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       let out = '';
-      stream.on('data', (c: Buffer) => (out += c.toString('latin1')));
+      // Docker frames the two streams; a line may span frames, so demultiplex before matching.
+      const sink = new Writable({ write: (c: Buffer, _e, done) => ((out += c.toString('utf8')), done()) });
+      docker.modem.demuxStream(stream, sink, sink);
       await container.start();
       await container.wait();
       expect(out).toContain('PROBES DONE');
