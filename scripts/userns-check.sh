@@ -172,9 +172,7 @@ done_ "uid $(echo "$smoke" | head -n 1) inside, uid_map$(echo "$smoke" | sed -n 
 
 step "sandbox tests (vitest)"
 printf '\n'
-# Left out: the two tests that need bridge networks this daemon does not have, and the seccomp
-# control, which reads its probe from the raw multiplexed attach stream, so it fails whenever
-# Docker frames python's unbuffered writes separately (a defect of that test, not of userns).
+# Left out: the two tests that need bridge networks this daemon does not have.
 pattern='^(?!.*(reaches nothing on the network|install network)).*'
 set +e
 DOCKER_HOST="unix://$sock" ASSAY_USERNS_CHECK=$remap_user \
