@@ -5,6 +5,7 @@
  */
 import type { ChallengeManifest } from '../challenges/manifest.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import type { InsightNote, Insights } from './insights.ts';
 import { redactSecrets } from './redact.ts';
 import { REPORT_SCHEMA_VERSION, type Flag, type Report, type ReportError, type Restart, type ServiceUsed, type Step } from './schema.ts';
 import { scoreResults, type RawResult } from './score.ts';
@@ -40,6 +41,9 @@ export class ReportBuilder {
   private suiteHash = '';
   private commit: string | null = null;
   private memoryPeakMb?: number;
+  private readonly insightParts: Partial<Omit<Insights, 'notes'>> = {};
+  private readonly insightNotes: InsightNote[] = [];
+  private readonly analyses: Promise<void>[] = [];
 
   constructor(private readonly id: ReportIdentity) {}
 
@@ -94,6 +98,26 @@ export class ReportBuilder {
     }
   }
 
+  /** One analysis's insight (runner/report/insights.ts); insights never change the score. */
+  insight<K extends Exclude<keyof Insights, 'notes'>>(key: K, value: NonNullable<Insights[K]>): void {
+    this.insightParts[key] = value;
+  }
+
+  /** An analysis that was capped, partial, timed out or could not run, in words. */
+  insightNote(...notes: InsightNote[]): void {
+    this.insightNotes.push(...notes);
+  }
+
+  /** An analysis running beside the tests; it reports through insight()/insightNote() and never fails the run. */
+  analysing(work: Promise<void>): void {
+    this.analyses.push(work.catch(() => undefined));
+  }
+
+  /** Waits for every analysis started with analysing() (the score stage, before completed()). */
+  async insightsSettled(): Promise<void> {
+    await Promise.all(this.analyses);
+  }
+
   /** The candidate's code was judged: points come from the manifest and the results only. */
   completed(outcome: Outcome): Report {
     const manifest = this.requireManifest();
@@ -137,6 +161,7 @@ export class ReportBuilder {
       runner: { version: RUNNER_VERSION, workerId: this.id.workerId, images: { ...this.images } },
       ...(this.services.length ? { services: [...this.services] } : {}),
       ...(this.restarts.length ? { restarts: [...this.restarts] } : {}),
+      ...(Object.keys(this.insightParts).length || this.insightNotes.length ? { insights: { ...this.insightParts, notes: [...this.insightNotes] } } : {}),
       startedAt: this.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };

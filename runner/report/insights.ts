@@ -44,7 +44,7 @@ export type LintSeverity = (typeof LINT_SEVERITIES)[number];
 export const LintFindingSchema = z.object({
   ...LocationShape,
   column: z.number().int().optional(),
-  /** `eslint:no-unused-vars`, `ruff:F401`; `parse-error` for a file the linter could not parse. */
+  /** ESLint's rule id (`no-unused-vars`, `@typescript-eslint/no-explicit-any`), Ruff's code as `ruff/F401`; `parse-error` for a file the linter could not parse. */
   rule: z.string(),
   severity: z.enum(LINT_SEVERITIES),
   message: z.string(),
@@ -103,6 +103,7 @@ export const HygieneInsightSchema = z.object({
 export type HygieneInsight = z.infer<typeof HygieneInsightSchema>;
 
 export const DIFF_FILE_STATUSES = ['added', 'modified', 'removed'] as const;
+export const DIFF_SKIP_REASONS = ['binary', 'large', 'generated'] as const;
 
 export const DiffInsightSchema = z.object({
   filesChanged: z.number().int(),
@@ -114,8 +115,8 @@ export const DiffInsightSchema = z.object({
       status: z.enum(DIFF_FILE_STATUSES),
       added: z.number().int(),
       removed: z.number().int(),
-      /** A binary or oversized file: counted, not diffed. */
-      binary: z.boolean().optional(),
+      /** Why the patch leaves this file out: a binary, a large file (lines still counted) or a generated one (a lockfile). */
+      skipped: z.enum(DIFF_SKIP_REASONS).optional(),
     }),
   ),
   /** The unified diff against the starter, cut at a limit (see `patchCut`). */

@@ -20,6 +20,8 @@ const ImagesSchema = z
     nodeVersions: z.record(z.string().regex(/^\d+$/), VersionedImageRef).optional(),
     /** The images of the services a challenge may declare (runner/stages/services/); absent in a manifest built before them. */
     services: z.object({ postgres: ImageRef.optional(), redis: ImageRef.optional() }).optional(),
+    /** The analysers (insights: lint, size, secrets, diff; runner/stages/analysis/); absent in a manifest built before them, and then no analysis runs. */
+    analysis: ImageRef.optional(),
   })
   .loose();
 export type ImageRef = z.infer<typeof ImageRef>;
