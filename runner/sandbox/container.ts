@@ -53,6 +53,8 @@ export interface BackgroundProcess {
 
 const RECEIVED_MARKER = 'assay:received';
 const RECEIVE_TIMEOUT_MS = 30_000;
+/** How long an exec's stream may stay open after its deadline kill before it is cut. */
+const STREAM_GRACE_AFTER_KILL_MS = 10_000;
 
 /** Collects a multiplexed Docker stream into capped buffers and watches the flood limit. */
 class StreamCapture {
@@ -220,9 +222,12 @@ export class SandboxContainer {
     const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => this.killSoon('output flood'), opts.onStdout);
     const { exec, stream } = await this.startExec(argv, opts);
     capture.attach(this.docker, stream);
+    let giveUp: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       this.killSoon('deadline');
+      // A kill that fails or a runtime that never closes the stream must not hold the job forever.
+      giveUp = setTimeout(() => (stream as unknown as { destroy(): void }).destroy(), STREAM_GRACE_AFTER_KILL_MS);
     }, opts.timeoutMs);
     const onAbort = () => this.killSoon('aborted');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -230,6 +235,7 @@ export class SandboxContainer {
       await streamEnded(stream);
     } finally {
       clearTimeout(timer);
+      clearTimeout(giveUp);
       opts.signal?.removeEventListener('abort', onAbort);
     }
     opts.signal?.throwIfAborted();
