@@ -179,6 +179,10 @@ const EnvSchema = z.object({
   ASSAY_FETCH_LOW_SPEED_BYTES_PER_S: int(1024),
   ASSAY_FETCH_LOW_SPEED_SECONDS: int(20, 1),
   ASSAY_GIT_TOKENS: gitTokens.optional(),
+  /** Commits of history fetched and read for insights.history (0: the submitted commit only). */
+  ASSAY_HISTORY_MAX_COMMITS: int(200, 0).pipe(z.number().max(5000)),
+  /** The candidate's own tests (and the challenge's mutants) run for insights.ownTests. */
+  ASSAY_OWN_TESTS: bool.default(true),
   ASSAY_PACK_MAX_FILES: int(10_000, 1),
   ASSAY_PACK_MAX_BYTES: int(50 * 1024 * 1024, 1024),
   ASSAY_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org/'),
@@ -255,7 +259,11 @@ export function buildConfig(env: Record<string, string | undefined>) {
       lowSpeedSeconds: e.ASSAY_FETCH_LOW_SPEED_SECONDS,
       /** Canonical scope (`host[/segment...]`, see parseTokenScope) -> token; the longest matching scope wins. */
       tokens: e.ASSAY_GIT_TOKENS ?? {},
+      /** insights.history: at most this many commits are fetched and read beyond the submitted one's own fetch (0: none). */
+      historyMaxCommits: e.ASSAY_HISTORY_MAX_COMMITS,
     },
+    /** insights.ownTests: run the candidate's own tests in a sandbox of their own (never scored). */
+    ownTests: { enabled: e.ASSAY_OWN_TESTS },
     pack: { maxFiles: e.ASSAY_PACK_MAX_FILES, maxBytes: e.ASSAY_PACK_MAX_BYTES },
     install: {
       npmRegistry: e.ASSAY_NPM_REGISTRY,

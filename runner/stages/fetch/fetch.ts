@@ -9,6 +9,9 @@
  * - as an unprivileged uid of its own with rlimits and GIT_ALLOC_LIMIT (confine.ts);
  * - a deadline, a low-speed limit and a size watchdog;
  * - a token only for a URL inside the token's scope (tokens.ts).
+ * With `history`, the commit's history is then deepened to a bounded number of commits and read
+ * (`insights.history`) by the same confined git, under a budget and a size watch of its own: what
+ * goes wrong there costs the insight, never the fetch (readHistory).
  * A server that refuses the connection, fails (5xx) or cuts the transfer is tried once more
  * after a short pause; if it fails again, a host the candidate chose is the candidate's problem
  * (REPO_UNREACHABLE, not retried), a host on the operator's allow-list the platform's (retried).
@@ -26,7 +29,7 @@
  * simple-git as its `binary`, which its default rules accept for a plain path; no `unsafe`
  * option is turned on.
  */
-import { chown, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +37,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import type { FetchPolicy } from '../../config.ts';
 import { isAssayError, PlatformError, SubmissionError, type AssayError } from '../../errors.ts';
 import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../../net/url-policy.ts';
+import { HISTORY_LOG_FORMAT, TEST_PATHSPECS, type HistoryRead } from '../history/history.ts';
 import { closeFetchArea, confinementEnv, gitBinary, moveInto, newConfinement, openFetchArea, reap, resetRepo, type Confinement, type FetchArea } from './confine.ts';
 import { tokenFor } from './tokens.ts';
 
@@ -61,6 +65,12 @@ export interface FetchInput {
    * that repository only; a URL no scope covers gets none.
    */
   tokens: Readonly<Record<string, string>>;
+  /**
+   * Also read the commit's history, at most `maxCommits` commits (`git fetch --deepen`, then
+   * `git log`), within `timeoutMs` and what is left of the fetch's own deadline. Unset: the
+   * commit alone, as before.
+   */
+  history?: { maxCommits: number; timeoutMs: number };
 }
 
 export interface FetchResult {
@@ -71,6 +81,8 @@ export interface FetchResult {
   /** Size of the directory afterwards, `.git` included. */
   bytes: number;
   durationMs: number;
+  /** What was read of the history, when `history` was asked for (its own time is in it, not in durationMs). */
+  history?: HistoryRead;
 }
 
 /** How often the size watchdog measures the directory. */
@@ -83,6 +95,10 @@ const SAFE_PATH = '/usr/bin:/bin';
 const FETCH_ATTEMPTS = 2;
 /** Pause before that retry. */
 const RETRY_BACKOFF_MS = 1000;
+/** Below this much time left, the history is not even tried. */
+const MIN_HISTORY_BUDGET_MS = 500;
+/** `.git/shallow` lists one hash per line; anything larger is not git's. */
+const MAX_SHALLOW_BYTES = 1024 * 1024;
 
 export async function fetchRepository(input: FetchInput, signal?: AbortSignal): Promise<FetchResult> {
   const started = performance.now();
@@ -99,6 +115,7 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     maxBytes: input.maxBytes,
   };
   const confinement = newConfinement(input.maxBytes, input.timeoutMs);
+  const deadlineAt = Date.now() + input.timeoutMs;
 
   // One controller stops the fetch for every reason: the deadline (which covers DNS too), the
   // size watchdog, the caller.
@@ -145,11 +162,23 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     const commit = (await git.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
     if (!/^[0-9a-f]{40}$/.test(commit)) throw new PlatformError('INTERNAL', 'git rev-parse returned an unexpected value');
     const bytes = await checkSize(repo, input.maxBytes);
+    const durationMs = Math.round(performance.now() - started);
+    let history: HistoryRead | undefined;
+    if (input.history && input.history.maxCommits > 0) {
+      // The commit is in place: from here on the fetch's deadline and size watch would fail it
+      // for the history's sake, so the history has its own (readHistory).
+      clearTimeout(deadline);
+      stopWatchdog.abort();
+      await watchdog;
+      const env = gitEnv(area, input.policy, confinement);
+      history = await readHistory({ repo, env, url, ref, commit, secrets, maxBytes: input.maxBytes, ...input.history, budgetMs: Math.min(input.history.timeoutMs, deadlineAt - Date.now()), signal: controller.signal });
+      signal?.throwIfAborted();
+    }
     // Nothing of the uid may still run (and write) once the checkout is handed over.
     await reap(confinement);
     await moveInto(area, input.destDir);
     handedOver = true;
-    return { commit, ref, bytes, durationMs: Math.round(performance.now() - started) };
+    return { commit, ref, bytes, durationMs, ...(history ? { history } : {}) };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     if (controller.signal.aborted) throw controller.signal.reason;
@@ -166,6 +195,75 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
       if (!handedOver) await reap(confinement).catch(() => {});
       await closeFetchArea(area).catch(() => {});
     }
+  }
+}
+
+interface HistoryContext {
+  repo: string;
+  env: Record<string, string>;
+  url: URL;
+  ref: string;
+  commit: string;
+  secrets: readonly string[];
+  maxBytes: number;
+  maxCommits: number;
+  budgetMs: number;
+  /** The fetch's own controller: the caller stopping the job stops the history too. */
+  signal: AbortSignal;
+}
+
+/**
+ * Deepens the shallow checkout to `maxCommits` commits past the submitted one and reads them. It
+ * fetches the same ref again (normally the same commit; if the ref moved meanwhile, the log still
+ * starts at the commit that was checked out and its history may stay short). The size watch
+ * covers the deepened repository against the fetch's own limit; the work tree is already checked
+ * out, so stopping half-way leaves only unused objects behind. Every failure is returned as a
+ * reason, scrubbed like git's other messages.
+ */
+async function readHistory(ctx: HistoryContext): Promise<HistoryRead> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  if (ctx.budgetMs < MIN_HISTORY_BUDGET_MS) return { ok: false, reason: 'the fetch used its whole time limit, so no history was read', durationMs: 0 };
+  const stop = new AbortController();
+  let why: string | undefined;
+  const halt = (reason: string) => {
+    why ??= reason;
+    stop.abort(new Error(reason));
+  };
+  const onAbort = () => halt('the fetch was stopped');
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => halt(`it did not finish within ${formatSeconds(ctx.budgetMs)}`), ctx.budgetMs);
+  const stopWatch = new AbortController();
+  const watch = watchSize(ctx.repo, ctx.maxBytes, stopWatch.signal, () => halt(`the repository with its history is larger than the limit of ${formatBytes(ctx.maxBytes)}`));
+  try {
+    const git: SimpleGit = simpleGit({ baseDir: ctx.repo, binary: gitBinary(), maxConcurrentProcesses: 1, abort: stop.signal }).env(ctx.env);
+    const max = ctx.maxCommits;
+    await git.raw(['fetch', `--deepen=${max}`, '--no-tags', '--no-recurse-submodules', '--no-auto-gc', '--no-write-commit-graph', '--', ctx.url.href, ctx.ref]);
+    const reachable = Number((await git.raw(['rev-list', '--count', `--max-count=${max + 1}`, ctx.commit])).trim());
+    // Names and subjects are cut by the format itself, so the output stays small whatever the commits hold.
+    const log = await git.raw(['log', `--max-count=${max}`, '--no-renames', '--no-mailmap', '--shortstat', `--format=${HISTORY_LOG_FORMAT}`, ctx.commit, '--']);
+    const testCommits = (await git.raw(['log', `--max-count=${max}`, '--no-renames', '--format=%H', ctx.commit, '--', ...TEST_PATHSPECS])).split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l));
+    return { ok: true, log, testCommits, shallow: await readShallow(ctx.repo), reachable: Number.isFinite(reachable) ? reachable : 0, durationMs: elapsed() };
+  } catch (err) {
+    const reason = why ?? `git failed: ${scrub(err instanceof Error ? err.message : String(err), ctx.secrets)}`;
+    return { ok: false, reason: `the history could not be read: ${reason}`, durationMs: elapsed() };
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    stopWatch.abort();
+    await watch;
+  }
+}
+
+/** The commits whose parents were not fetched (git's `.git/shallow`, written by git as the fetch's uid: read as a plain file, bounded). */
+async function readShallow(repo: string): Promise<string[]> {
+  const file = path.join(repo, '.git', 'shallow');
+  try {
+    const info = await lstat(file);
+    if (!info.isFile() || info.size > MAX_SHALLOW_BYTES) return [];
+    return (await readFile(file, 'utf8')).split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l));
+  } catch {
+    return [];
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * Fetch stage: the submission's files on the worker's disk. A git URL is fetched under the URL
  * policy (runner/stages/fetch/fetch.ts); a local folder (authors and the CLI only, never the
- * API) is graded as it is.
+ * API) is graded as it is. The commit's bounded history (`insights.history`) is read with it.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SubmissionError } from '../../errors.ts';
+import { noHistory, summariseHistory } from '../history/history.ts';
 import type { Job } from '../job.ts';
 import { fetchRepository } from './fetch.ts';
 
@@ -19,10 +20,15 @@ export interface Fetched {
   repoDir: string;
 }
 
+/** The history's own budget; the fetch's deadline bounds it too. */
+const HISTORY_TIMEOUT_MS = 20_000;
+
 export async function fetchStage(job: Job, input: FetchStageInput): Promise<Fetched> {
+  const { historyMaxCommits } = job.config.fetch;
   if (input.localPath) {
     const repoDir = path.resolve(input.localPath);
     job.report.step({ name: 'fetch', status: 'skipped', durationMs: 0, reason: `graded from the local folder ${repoDir}` });
+    job.report.insight('history', noHistory('graded from a local folder: no history', historyMaxCommits));
     return { repoDir };
   }
   if (!input.repoUrl) throw new SubmissionError('URL_REJECTED', 'a repository URL is required');
@@ -41,11 +47,20 @@ export async function fetchStage(job: Job, input: FetchStageInput): Promise<Fetc
         lowSpeedBytesPerSecond: fetch.lowSpeedBytesPerSecond,
         lowSpeedSeconds: fetch.lowSpeedSeconds,
         tokens: fetch.tokens,
+        ...(historyMaxCommits > 0 ? { history: { maxCommits: historyMaxCommits, timeoutMs: HISTORY_TIMEOUT_MS } } : {}),
       },
       job.signal,
     ),
   );
   job.report.setCommit(fetched.commit);
   job.report.step({ name: 'fetch', status: 'passed', durationMs: fetched.durationMs });
+  if (fetched.history) {
+    job.report.timing('history', fetched.history.durationMs);
+    const history = summariseHistory(fetched.history, historyMaxCommits);
+    job.report.insight('history', history);
+    if (history.status === 'none') job.log.info({ reason: history.reason }, 'history not read');
+  } else {
+    job.report.insight('history', noHistory('history is turned off (ASSAY_HISTORY_MAX_COMMITS=0)', 0));
+  }
   return { repoDir };
 }
