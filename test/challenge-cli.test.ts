@@ -80,6 +80,34 @@ describe('the README walkthrough', () => {
     });
   }
 
+  it('adds a database as the README says: the suite reaches Postgres and restarts the service', async () => {
+    const readme = await readFile(path.join(REPO, 'challenges/README.md'), 'utf8');
+    // The README's own snippets, so the walkthrough and this test cannot drift apart.
+    const snippet = /```js\n( {2}test\('greeting\.after-restart'[\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet, 'the greeting.after-restart test in challenges/README.md').toBeDefined();
+    expect(readme).toContain('add `"services": [{ "name": "postgres" }]` to `hello/challenge.json`');
+    expect(readme).toContain('npx assay challenge validate hello --runs 2');
+
+    const id = 'hello-db';
+    const created = await assay(['challenge', 'new', id, '--kind', 'service', '--dir', root]);
+    expect(created.code, created.all).toBe(0);
+    const dir = path.join(root, id);
+    await editJson(path.join(dir, 'challenge.json'), (m) => {
+      m.services = [{ name: 'postgres' }];
+      (m.tests as unknown[]).push({ id: 'greeting.after-restart', name: 'Greets again after a restart', category: 'greeting', points: 2 });
+    });
+    const suiteFile = path.join(dir, 'suite/tests.mjs');
+    const suite = await readFile(suiteFile, 'utf8');
+    expect(suite).toContain('export default ({ test }) => {\n');
+    await writeFile(suiteFile, suite.replace('export default ({ test }) => {\n', `export default ({ test }) => {\n${snippet}\n`));
+
+    const validated = await assay(['challenge', 'validate', id, '--runs', '1']);
+    expect(validated.code, validated.all).toBe(0);
+    expect(validated.stdout).toContain(`${id}: OK`);
+    expect(validated.stderr).toMatch(/reference\/node\s+run 1\/1\s+100\.00%/);
+    expect(validated.stdout).not.toMatch(/flaky/);
+  });
+
   it('refuses to overwrite a challenge or to take an invalid id', async () => {
     await scaffoldChallenge({ id: 'taken', kind: 'tests', rootDir: root });
     const again = await assay(['challenge', 'new', 'taken', '--kind', 'service', '--dir', root]);
