@@ -83,6 +83,19 @@ function splitPattern(pattern: string): { name: string; range: string } | undefi
   return { name: pattern.slice(0, at), range: pattern.slice(at + 1) };
 }
 
+/** Each yarn classic lockfile pattern and its `resolved` URL, or undefined when the file cannot be read. */
+export function parseYarnClassicEntries(text: string): Record<string, string> | undefined {
+  try {
+    const parsed = lockfile.parse(text);
+    if (parsed.type !== 'success') return undefined;
+    const out: Record<string, string> = {};
+    for (const [pattern, entry] of Object.entries(parsed.object as Record<string, { resolved?: unknown }>)) if (typeof entry?.resolved === 'string') out[pattern] = entry.resolved;
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 /** yarn classic (v1) lockfile. */
 export function checkYarnClassicLock(text: string, registry: string): LockfileCheck {
   const allowed = allowedRegistries(registry);

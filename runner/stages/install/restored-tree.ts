@@ -5,6 +5,8 @@
  * entry that was written under a key it does not belong to (a bug, or a poisoned cache
  * directory) is refused instead of being run for the next candidate. Pure.
  */
+import { parse as parseYaml } from 'yaml';
+import { parseYarnClassicEntries } from './lockfiles.ts';
 
 type LockPackages = Record<string, { version?: unknown; integrity?: unknown; resolved?: unknown; optional?: unknown; link?: unknown; dev?: unknown } | undefined>;
 
@@ -31,4 +33,82 @@ export function restoredTreeMismatch(lockfile: unknown, hiddenLockfile: unknown)
     if (!restored[where]) return `${where} is in the lockfile but not in the cached tree`;
   }
   return undefined;
+}
+
+/**
+ * pnpm, yarn classic and yarn berry leave their own record of what they installed in the tree:
+ * `node_modules/.pnpm/lock.yaml` (a copy of the lockfile), `node_modules/.yarn-integrity`
+ * (each lockfile pattern and the URL it was fetched from), `node_modules/.yarn-state.yml` (each
+ * installed locator). The same door as npm's, checked the same way: every package the cached
+ * tree records must be in the lockfile, as the lockfile has it.
+ */
+export type TreeCheck = { kind: 'npm'; lock: unknown } | { kind: 'pnpm' | 'yarn-classic' | 'yarn-berry'; lock: string };
+
+/** Where each manager's record sits in the archive (paths as tarred from /workspace). */
+export const TREE_RECORDS: Readonly<Record<TreeCheck['kind'], string>> = {
+  npm: 'node_modules/.package-lock.json',
+  pnpm: 'node_modules/.pnpm/lock.yaml',
+  'yarn-classic': 'node_modules/.yarn-integrity',
+  'yarn-berry': 'node_modules/.yarn-state.yml',
+};
+
+function yamlMap(text: string): Record<string, unknown> | undefined {
+  try {
+    const doc: unknown = parseYaml(text, { schema: 'failsafe', uniqueKeys: true, maxAliasCount: 0 });
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function integrityOf(entry: unknown): unknown {
+  return ((entry as { resolution?: { integrity?: unknown } } | null)?.resolution ?? {}).integrity;
+}
+
+/** Returns undefined when the cached tree's record matches the lockfile, or why it does not. */
+export function restoredTreeMismatchFor(check: TreeCheck, record: Buffer | undefined): string | undefined {
+  if (check.kind === 'npm') {
+    let hidden: unknown;
+    try {
+      hidden = record ? JSON.parse(record.toString('utf8')) : undefined;
+    } catch {
+      hidden = undefined;
+    }
+    return restoredTreeMismatch(check.lock, hidden);
+  }
+  if (!record) return `the cached tree has no ${TREE_RECORDS[check.kind]}`;
+  const text = record.toString('utf8');
+  if (check.kind === 'pnpm') {
+    const wanted = yamlMap(check.lock)?.packages as Record<string, unknown> | undefined;
+    const restored = yamlMap(text)?.packages as Record<string, unknown> | undefined;
+    if (!wanted || !restored || typeof restored !== 'object') return 'the cached tree has no readable node_modules/.pnpm/lock.yaml';
+    for (const [key, entry] of Object.entries(restored)) {
+      if (!(key in wanted)) return `${key} is in the cached tree but not in the lockfile`;
+      if (integrityOf(entry) !== integrityOf(wanted[key])) return `${key} integrity differs from the lockfile`;
+    }
+    return Object.keys(restored).length ? undefined : 'the cached tree records no packages';
+  }
+  if (check.kind === 'yarn-classic') {
+    let entries: Record<string, unknown> | undefined;
+    try {
+      entries = (JSON.parse(text) as { lockfileEntries?: Record<string, unknown> }).lockfileEntries;
+    } catch {
+      entries = undefined;
+    }
+    if (!entries || typeof entries !== 'object') return 'the cached tree has no readable node_modules/.yarn-integrity';
+    const wanted = parseYarnClassicEntries(check.lock);
+    if (!wanted) return 'the lockfile could not be read';
+    for (const [pattern, resolved] of Object.entries(entries)) {
+      if (wanted[pattern] === undefined) return `${pattern} is in the cached tree but not in the lockfile`;
+      if (wanted[pattern] !== resolved) return `${pattern} resolved differs from the lockfile`;
+    }
+    return Object.keys(entries).length ? undefined : 'the cached tree records no packages';
+  }
+  const state = yamlMap(text);
+  const lock = yamlMap(check.lock);
+  if (!state || !lock) return 'the cached tree has no readable node_modules/.yarn-state.yml';
+  const resolutions = new Set(Object.values(lock).map((e) => (e as { resolution?: unknown } | null)?.resolution).filter((r): r is string => typeof r === 'string'));
+  const locators = Object.keys(state).filter((k) => k !== '__metadata');
+  for (const locator of locators) if (!resolutions.has(locator)) return `${locator} is in the cached tree but not in the lockfile`;
+  return locators.length ? undefined : 'the cached tree records no packages';
 }

@@ -18,7 +18,7 @@ import type { InstallPlan, RuntimePlan } from '../plan/index.ts';
 import { DependencyCache, type CachedArchive } from './deps-cache.ts';
 import { CA_BUNDLE_PATH, runInstall } from './install.ts';
 import { describeSkipped, parseCachedScripts, runDependencyScripts, type ScriptedPackage, type ScriptsMode } from './install-scripts.ts';
-import { restoredTreeMismatch } from './restored-tree.ts';
+import { restoredTreeMismatchFor, TREE_RECORDS } from './restored-tree.ts';
 
 export interface Installed {
   /** The candidate's container, when the dependencies are in place (or none were needed). */
@@ -27,7 +27,6 @@ export interface Installed {
   grader?: SandboxContainer;
 }
 
-const HIDDEN_LOCKFILE = 'node_modules/.package-lock.json';
 
 export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffer, graderStarting?: Promise<SandboxContainer>): Promise<Installed> {
   // Node: the major the plan chose (engines.node, .nvmrc, .node-version), for the install and the candidate alike.
@@ -170,14 +169,5 @@ async function* concat(archive: Buffer | CachedArchive, workspace: Buffer): Asyn
 /** Checks a cached tree against what the plan says it must be; undefined when it matches. */
 async function cachedTreeMismatch(cached: CachedArchive, verify: NonNullable<Extract<InstallPlan, { kind: 'run' }>['locked']>['verify']): Promise<string | undefined> {
   if (!verify) return undefined;
-  const hidden = await readTarEntry(cached.open(), HIDDEN_LOCKFILE, 64 * 1024 * 1024);
-  return restoredTreeMismatch(verify.lock, hidden ? parseJson(hidden) : undefined);
-}
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  return restoredTreeMismatchFor(verify, await readTarEntry(cached.open(), TREE_RECORDS[verify.kind], 64 * 1024 * 1024));
 }

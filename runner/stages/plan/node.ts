@@ -102,14 +102,16 @@ function runPlan(choice: Choice, base: Pick<RunInstallPlan, 'kind' | 'dependenci
       const requested = requestedVersion(pkg, 'pnpm') ?? (lockText !== undefined && /^lockfileVersion:\s*'?[5-6]\./m.test(lockText) ? '9' : '10');
       const pick = withNote(pickVersion('pnpm', requested), choice, requestedVersion(pkg, 'pnpm') !== undefined);
       const argv = ['node', pick.entryPath, 'install', choice.lockName ? '--frozen-lockfile' : '--no-frozen-lockfile', '--ignore-scripts', '--ignore-pnpmfile', '--reporter=append-only'];
-      return { ...base, ...withInstallFiles(choice, lockText, registry), manager: 'pnpm', argv, rebuildArgv: ['node', pick.entryPath, 'rebuild'], tool: { name: 'pnpm', version: pick.baked.version }, ...(inputsHash ? { locked: { inputsHash } } : {}) };
+      return { ...base, ...withInstallFiles(choice, lockText, registry), manager: 'pnpm', argv, rebuildArgv: ['node', pick.entryPath, 'rebuild'], tool: { name: 'pnpm', version: pick.baked.version }, ...(inputsHash && lockText !== undefined ? { locked: { inputsHash, verify: { kind: 'pnpm', lock: lockText } } } : {}) };
     }
     case 'yarn': {
       if (flavor === 'classic') {
         const pick = withNote(pickVersion('yarn', requestedVersion(pkg, 'yarn') ?? '1', (m) => m.version.startsWith('1.')), choice, false);
         const argv = ['node', pick.entryPath, 'install', ...(choice.lockName ? ['--frozen-lockfile'] : []), '--ignore-scripts', '--non-interactive', '--no-default-rc', '--no-progress'];
         // yarn classic has no rebuild command; npm's runs the scripts of packages in any node_modules tree.
-        return { ...base, ...withInstallFiles(choice, lockText, registry), manager: 'yarn', argv, rebuildArgv: ['npm', 'rebuild', '--foreground-scripts'], tool: { name: 'yarn', version: pick.baked.version }, ...(inputsHash ? { locked: { inputsHash } } : {}) };
+        const files = withInstallFiles(choice, lockText, registry);
+        const installed = files.installFiles?.[0]?.content.toString('utf8') ?? lockText; // the copy yarn installs from
+        return { ...base, ...files, manager: 'yarn', argv, rebuildArgv: ['npm', 'rebuild', '--foreground-scripts'], tool: { name: 'yarn', version: pick.baked.version }, ...(inputsHash && installed !== undefined ? { locked: { inputsHash, verify: { kind: 'yarn-classic', lock: installed } } } : {}) };
       }
       const asked = requestedVersion(pkg, 'yarn');
       const lockVersion = lockText !== undefined ? berryLockVersion(lockText) : undefined;
@@ -117,7 +119,7 @@ function runPlan(choice: Choice, base: Pick<RunInstallPlan, 'kind' | 'dependenci
       const pick = withNote(pickVersion('yarn', requested, (m) => !m.version.startsWith('1.')), choice, asked !== undefined && Number(asked.split('.')[0]) >= 2);
       // --mode=skip-build: no package's build scripts; berry's own rebuild would also run the project's.
       const argv = ['node', pick.entryPath, 'install', ...(choice.lockName ? ['--immutable'] : []), '--mode=skip-build'];
-      return { ...base, manager: 'yarn', argv, rebuildArgv: ['npm', 'rebuild', '--foreground-scripts'], tool: { name: 'yarn', version: pick.baked.version }, ...(inputsHash ? { locked: { inputsHash } } : {}) };
+      return { ...base, manager: 'yarn', argv, rebuildArgv: ['npm', 'rebuild', '--foreground-scripts'], tool: { name: 'yarn', version: pick.baked.version }, ...(inputsHash && lockText !== undefined ? { locked: { inputsHash, verify: { kind: 'yarn-berry', lock: lockText } } } : {}) };
     }
   }
 }

@@ -3,6 +3,7 @@
  * of its code runs) by the plan modules, carried out by the install and run stages.
  */
 import type { Runtime } from '../../challenges/manifest.ts';
+import type { TreeCheck } from '../install/restored-tree.ts';
 import type { Flag } from '../../report/schema.ts';
 import type { NodeVersionChoice } from './node-version.ts';
 
@@ -27,7 +28,7 @@ export type InstallPlan =
        * Set only for reproducible (lockfile) installs, which the dependency cache may keep:
        * the hash of every install input in the repository, and what to check a cached tree against.
        */
-      locked?: { inputsHash: string; verify?: { kind: 'npm'; lock: unknown } };
+      locked?: { inputsHash: string; verify?: TreeCheck };
       /** pnpm or yarn: which one of those baked into the image runs (the report names it). */
       tool?: { name: string; version: string };
       /**
