@@ -4,7 +4,7 @@
  * versions of its files) those tests catch. Insights for reviewers: never scored.
  */
 import { z } from 'zod';
-import { CappedLogSchema } from './schema.ts';
+import { CappedLogSchema } from './capped-log.ts';
 
 /**
  * `passed`: tests ran and none failed. `failed`: at least one failed. `error`: Assay could not

@@ -4,7 +4,11 @@
  * Reports stored as v1 stay readable: they parse with this schema (no `insights`).
  */
 import { z } from 'zod';
+// First, so that it is initialised before ./insights.ts, whose schemas use it, is evaluated.
+import { CappedLogSchema } from './capped-log.ts';
 import { InsightsSchema } from './insights.ts';
+
+export { CappedLogSchema };
 
 export const REPORT_SCHEMA_VERSION = 2;
 
@@ -53,12 +57,6 @@ export const CANDIDATE_FLAG_MESSAGES: readonly FlagCode[] = ['runtime_version', 
  * of it explains a failure to them. The test step's log is the grader's: never shown to them.
  */
 export const CANDIDATE_LOG_STEPS: readonly StepName[] = ['install', 'build', 'start'];
-
-export const CappedLogSchema = z.object({
-  text: z.string(),
-  totalBytes: z.number().int(),
-  cutBytes: z.number().int(),
-});
 
 export const ScoreSchema = z.object({
   points: z.number(),
