@@ -1,8 +1,10 @@
 /**
- * Runs a Node submission's dependency install inside a sandbox with lifecycle scripts off, every
- * npm setting forced from the environment (which outranks any project configuration) and the
- * registry from server configuration. The sandbox is a throwaway install container: candidate
- * code never runs in it, and only node_modules leaves it (see stage.ts).
+ * Runs a submission's dependency install (npm, pnpm, yarn or pip, as the plan says) inside a
+ * sandbox with lifecycle scripts off, every setting forced from the environment (which outranks
+ * any project configuration; node-managers.ts) and the registry from server configuration. The
+ * sandbox is a throwaway install container: candidate code never runs in it, and only the
+ * install's outputs leave it (see stage.ts). Dependencies' own install scripts, when the
+ * challenge allows them, run afterwards in the same container (install-scripts.ts).
  */
 import { PlatformError } from '../../errors.ts';
 import type { Step } from '../../report/schema.ts';
