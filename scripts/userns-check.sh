@@ -9,7 +9,7 @@
 # Does: creates the `dockremap` user and its subordinate uid/gid ranges when missing (as
 #   `--userns-remap=default` would); starts a second dockerd with `--userns-remap=default` on its
 #   own socket, data root, exec root, pidfile, config file, cgroup parent and containerd
-#   namespaces, with no bridge and no iptables/ip6tables rules; copies the node, python and grader
+#   namespaces, with a bridge of its own (never docker0) and no iptables/ip6tables rules; copies the node, python and grader
 #   images into it (`docker save | docker load`); runs a smoke container; then runs, against it,
 #   the sandbox tests that need no bridge network (test/sandbox.test.ts without "reaches nothing
 #   on the network" and "install network", whose controls need the default bridge and the
@@ -33,6 +33,7 @@ sock=$run/docker.sock
 pidfile=$run/dockerd.pid
 log=$run/dockerd.log
 name=assay-userns-check
+bridge=assayuns0 # its own default bridge (see "throwaway dockerd")
 manifest=${ASSAY_IMAGES_FILE:-.assay/images.json}
 remap_user=dockremap
 started_at=$(date +%s)
@@ -62,6 +63,7 @@ cleanup() {
     for _ in $(seq 1 60); do [ -d "/proc/$pid" ] || break; sleep 0.5; done
     if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
+  ip link del "$bridge" 2>/dev/null || true
   # The containerd dockerd supervises, should it have outlived a killed dockerd.
   local cpid
   cpid=$(cat "$run/exec/containerd/containerd.pid" 2>/dev/null || true)
@@ -127,6 +129,13 @@ done_ "$remap_user, uids ${range%%:*}+${range##*:}${created:+ (created: ${create
 
 step "throwaway dockerd"
 mkdir -p "$dir" "$run"
+# A bridge of its own: with `--bridge none` dockerd deletes the host's docker0 (it assumes it owns
+# the default bridge), which would break the main daemon's containers.
+if ! ip link show "$bridge" >/dev/null 2>&1; then
+  ip link add "$bridge" type bridge
+  ip addr add 192.168.213.1/24 dev "$bridge"
+  ip link set "$bridge" up
+fi
 echo '{}' >"$run/daemon.json" # not /etc/docker/daemon.json: nothing of the main daemon's settings
 dockerd \
   --config-file "$run/daemon.json" \
@@ -138,7 +147,7 @@ dockerd \
   --containerd-namespace "$name" \
   --containerd-plugins-namespace "$name-plugins" \
   --cgroup-parent "/$name" \
-  --bridge none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+  --bridge "$bridge" --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
   --log-level warn >"$log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 1 120); do
