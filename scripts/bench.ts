@@ -3,6 +3,8 @@
  * machine, so the ratios hold on a noisy machine:
  *   1. end-to-end latency of a small passing simple-api submission (no dependencies), submit to
  *      stored report, over N submissions one at a time: p50/p95, with a per-stage breakdown;
+ *      1b. the same for the tasks-api-postgres reference (its own Postgres, restarts), and its
+ *      p50 over simple-api's;
  *   2. the floor: plain `docker run` of the same images doing the least the pipeline must do
  *      (start the candidate's server, answer one request from the grader), and e2e / floor;
  *   3. throughput: 50 submissions enqueued at once, worker concurrency 1 then 2;
@@ -93,6 +95,30 @@ const e2e = await withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, async (stack) => 
 const stageNames = Object.keys(e2e[0]!);
 const e2eSummary = Object.fromEntries(stageNames.map((k) => [k, { p50: pct(e2e.map((r) => r[k]!), 50), p95: pct(e2e.map((r) => r[k]!), 95) }]));
 results.e2e = e2eSummary;
+
+// 1b. The same for the tasks-api-postgres reference: a Postgres of its own per job (started
+// beside the fetch), pg from the dependency cache after the warm-up, 52 tests and 3 restarts.
+console.log(`1b. end-to-end latency of the tasks-api-postgres reference over ${RUNS} submissions ...`);
+const pgGood = await git.addRepo('bench-postgres', { dir: path.join(ROOT, 'challenges/tasks-api-postgres/reference/node') });
+const e2ePostgres = await withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, async (stack) => {
+  await stack.startWorker();
+  const totals: number[] = [];
+  const ready: number[] = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    const t0 = Date.now();
+    const rec = await stack.submit({ challenge: 'tasks-api-postgres', repoUrl: pgGood.url });
+    await stack.waitForFinal(rec.id, 180_000, 10);
+    const total = Date.now() - t0;
+    const report = (await stack.store.getReport(rec.id))!;
+    if (report.score.percent !== 100) throw new Error(`postgres bench submission scored ${report.score.percent}%`);
+    for (let d = Date.now() + 10_000; Date.now() < d && ((await stack.queue.depth()).active ?? 0) > 0; ) await new Promise((r) => setTimeout(r, 20));
+    if (i === 0) continue; // warm-up: module loading, and the first install fills the dependency cache
+    totals.push(total);
+    ready.push(report.services?.[0]?.readyMs ?? NaN);
+  }
+  return { p50: pct(totals, 50), p95: pct(totals, 95), postgresReadyP50: pct(ready, 50) };
+});
+results.e2ePostgres = { ...e2ePostgres, overSimpleApi: e2ePostgres.p50 / e2eSummary.total!.p50 };
 
 // 2. The floor: docker run of the same images, one request.
 console.log(`2. floor: plain docker run x ${RUNS} ...`);
@@ -202,6 +228,7 @@ console.log('\nStage breakdown (ms)        p50      p95');
 for (const k of stageNames) console.log(`  ${k.padEnd(24)} ${String(e2eSummary[k]!.p50).padStart(6)}   ${String(e2eSummary[k]!.p95).padStart(6)}`);
 console.log(`\n1+2. e2e p50 ${ms(e2eSummary.total!.p50)}, p95 ${ms(e2eSummary.total!.p95)}; floor p50 ${ms(results.floor!.p50)}; e2e/floor = ${ratio.toFixed(2)} (target <= 1.5, e2e p50 < 3000 ms)`);
 console.log(`     floor CPU ${floorCpuPerRunS.toFixed(2)} CPU-s per run (two containers and one request); pipeline ${(cpu.c1?.perSubmissionS ?? NaN).toFixed(2)} CPU-s per submission at concurrency 1`);
+console.log(`1b.  tasks-api-postgres e2e p50 ${ms(e2ePostgres.p50)}, p95 ${ms(e2ePostgres.p95)} (Postgres ready in ${ms(e2ePostgres.postgresReadyP50)} p50); / simple-api p50 = ${(e2ePostgres.p50 / e2eSummary.total!.p50).toFixed(2)} (target <= 2)`);
 console.log(`3.   throughput c1 ${throughput.c1!.toFixed(1)}/min, c2 ${throughput.c2!.toFixed(1)}/min, ratio ${(throughput.c2! / throughput.c1!).toFixed(2)} (target >= 1.6)`);
 for (const [k, v] of Object.entries(cpu)) console.log(`       ${k}: ${v.perSubmissionS.toFixed(2)} CPU-s per submission, machine ${(v.utilisation * 100).toFixed(0)}% busy (${os.cpus().length} cores)`);
 console.log(`4.   install cold ${ms(install.coldMs)}, warm ${ms(install.warmMs)}, warm/cold ${(install.ratio * 100).toFixed(0)}% (target <= 25%)`);

@@ -1,9 +1,10 @@
 /**
  * `npm run demo` (after scripts/setup.sh): runs the whole service on sample submissions.
  * Takes: --serve to keep the service running afterwards (Ctrl-C to stop); ASSAY_API_PORT.
- * Does: serves three sample repositories over git smart HTTP on 127.0.0.1, starts the API and a
- *   worker (with http:// and loopback repositories allowed for this demo only), submits the
- *   samples through the public API like an integration would, and waits for their reports.
+ * Does: serves the sample repositories (one of them Postgres-backed) over git smart HTTP on
+ *   127.0.0.1, starts the API and a worker (with http:// and loopback repositories allowed for
+ *   this demo only), submits the samples through the public API like an integration would, and
+ *   waits for their reports.
  * Prints: each submission's status as it changes, then a table of scores and report links, and
  *   the demo admin key for the reviewer UI. Exits 0 when the reference solution scored 100%.
  */
@@ -30,6 +31,8 @@ const samples = [
   { name: 'Grace (reference, Python)', challenge: 'simple-api', dir: 'challenges/simple-api/reference/python', mustPass: true },
   { name: 'Linus (starter)', challenge: 'simple-api', dir: 'challenges/simple-api/starter', mustPass: false },
   { name: 'Barbara (debug-app, half fixed)', challenge: 'debug-app', dir: 'challenges/debug-app/variants/half-fixed', mustPass: false },
+  // Graded with a Postgres of its own beside it (challenge.json `services`), restarted mid-suite.
+  { name: 'Edgar (Postgres reference)', challenge: 'tasks-api-postgres', dir: 'challenges/tasks-api-postgres/reference/node', mustPass: true },
 ];
 
 const git = await startGitServer();
@@ -71,7 +74,7 @@ try {
   for (const s of submitted) {
     const f = finals.get(s.id);
     const score = f?.score ? `${f.score.points}/${f.score.maxPoints} (${f.score.percent}%)` : (f?.error?.message ?? 'not finished');
-    console.log(`  ${s.sample.name.padEnd(32)} ${s.sample.challenge.padEnd(11)} ${(f?.status ?? 'pending').padEnd(10)} ${score}`);
+    console.log(`  ${s.sample.name.padEnd(32)} ${s.sample.challenge.padEnd(18)} ${(f?.status ?? 'pending').padEnd(10)} ${score}`);
     // The candidate's link as the API gives it: the token after #, which no server ever sees.
     console.log(`    report: ${s.candidateUrl}`);
     if (s.sample.mustPass && f?.score?.percent !== 100) exitCode = 1;
