@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ApiError } from './errors.ts';
 import { CHALLENGE_KINDS, RUNTIMES } from '../runner/challenges/manifest.ts';
 import { STAGES } from '../runner/store/states.ts';
+import { LintInsightSchema } from '../runner/report/insights.ts';
 import { CappedLogSchema, FlagSchema, FLAG_CODES, ReportErrorSchema, ReportSchema, ScoreSchema, STEP_NAMES, STEP_STATUSES, TestResultSchema } from '../runner/report/schema.ts';
 import { CandidateSchema, SUBMISSION_STATUSES, WebhookDeliverySchema } from '../runner/store/submissions.ts';
 
@@ -152,6 +153,8 @@ export const CandidateReportSchema = z.object({
   /** `message` only for the flags written for the candidate (CANDIDATE_FLAG_MESSAGES in runner/report/schema.ts). */
   flags: z.array(z.object({ code: z.enum(FLAG_CODES), message: z.string().optional() })),
   error: ReportErrorSchema.optional(),
+  /** Only the insights the challenge shows candidates (its manifest's `insights.showCandidates`); absent: none. */
+  insights: z.object({ lint: LintInsightSchema.optional() }).optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });

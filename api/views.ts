@@ -44,7 +44,8 @@ export const CANDIDATE_LOG_TAIL_CHARS = 4000;
  * their names nor their messages leak; the total score stays), steps with the cause and the
  * redacted end of the output of a failed install, build or start (their own output: what they
  * need to fix it) and no other logs, flag messages only for the flags written for candidates,
- * and nothing about the runner, its images or the suite hash but the runtime's version.
+ * nothing about the runner, its images or the suite hash but the runtime's version, and none of
+ * the insights unless the challenge shows them (`insights.showCandidates`).
  */
 export function candidateReport(report: Report): CandidateReport {
   const runtimeVersion = report.runner.images.candidate?.version;
@@ -74,7 +75,15 @@ export function candidateReport(report: Report): CandidateReport {
     })),
     flags: report.flags.map((f) => (CANDIDATE_FLAG_MESSAGES.includes(f.code) ? { code: f.code, message: redactSecrets(f.message) } : { code: f.code })),
     ...(report.error ? { error: report.error } : {}),
+    ...candidateInsights(report),
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
   });
+}
+
+/** The insights the grading manifest chose to show the candidate (none by default): the lint summary of their own files. */
+function candidateInsights(report: Report): Pick<CandidateReport, 'insights'> {
+  const shown = report.insights?.shownToCandidates ?? [];
+  const lint = shown.includes('lint') ? report.insights?.lint : undefined;
+  return lint ? { insights: { lint } } : {};
 }

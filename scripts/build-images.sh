@@ -13,7 +13,7 @@
 #   ASSAY_NPM_VERSION    npm version (default 11)
 #   ASSAY_IMAGES_FILE    where to write the image manifest (default .assay/images.json)
 # Does: builds base, node (one per Node.js major), python, grader (with the services' client
-#   libraries), postgres and redis-service (challenge services) and redis (test infrastructure) images. Each tag is
+#   libraries), analysis (the insights' analysers), postgres and redis-service (challenge services) and redis (test infrastructure) images. Each tag is
 #   a hash of the image's build inputs (its context files, build args and parent image id), so
 #   an unchanged image is never rebuilt and a report can name exactly the image that graded it.
 # Prints: one line per image (built or reused, with seconds) and writes the manifest JSON.
@@ -151,6 +151,19 @@ fi
 cp -r "$grader_deps/node_modules" "$ctx/grader/"
 build_image grader "$ctx/grader" "NODE_IMAGE=${tags[node]}" "hash:${ids[node]}"
 
+# The analysers behind a report's insights (runner/stages/analysis/): ESLint, typescript-eslint,
+# Ruff (WebAssembly) and jsdiff, npm ci with the host's npm against the committed lockfile,
+# cached by the lockfile's hash; nothing is fetched when the image runs.
+cp -r sandbox-images/analysis "$ctx/analysis"
+analysis_deps="$cache/analysis-deps-$(sha256sum sandbox-images/analysis/package-lock.json | cut -c1-16)"
+if [ ! -d "$analysis_deps/node_modules" ]; then
+  rm -rf "$analysis_deps"; mkdir -p "$analysis_deps"
+  cp sandbox-images/analysis/package.json sandbox-images/analysis/package-lock.json "$analysis_deps/"
+  (cd "$analysis_deps" && npm ci --ignore-scripts --omit=dev --no-audit --no-fund --silent) || { rm -rf "$analysis_deps"; exit 1; }
+fi
+cp -r "$analysis_deps/node_modules" "$ctx/analysis/"
+build_image analysis "$ctx/analysis" "NODE_IMAGE=${tags[node]}" "hash:${ids[node]}"
+
 # Services a challenge may declare (runner/stages/services/): Postgres and Redis from Debian.
 for s in postgres redis-service; do
   cp -r "sandbox-images/$s" "$ctx/$s"; cp sandbox-images/common/receive "$ctx/$s/"
@@ -168,7 +181,7 @@ docker tag "${tags[node]}" assay-node:latest
 
 {
   printf '{\n  "base": {"tag": "%s", "id": "%s"}' "$base_image" "$base_id"
-  for n in node python grader redis; do
+  for n in node python grader analysis redis; do
     [ -n "${tags[$n]:-}" ] && printf ',\n  "%s": {"tag": "%s", "id": "%s"%s}' "$n" "${tags[$n]}" "${ids[$n]}" "${versions[$n]:+, \"version\": \"${versions[$n]}\"}"
   done
   # Every Node.js major, the default included (runner/sandbox/images.ts).

@@ -4,6 +4,7 @@
  * The runner scores from this, never from anything a suite or a candidate prints.
  */
 import { z } from 'zod';
+import { CANDIDATE_INSIGHTS } from '../report/insights.ts';
 
 export const RUNTIMES = ['node', 'python'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -180,6 +181,16 @@ export const ManifestSchema = z.strictObject({
       maxPercent: z.number().min(0).max(100).default(50),
     })
     .default({ maxPercent: 50 }),
+  /** The report's insights (runner/report/insights.ts): reviewers always see all of them; candidates none unless listed here. */
+  insights: z
+    .strictObject({
+      /**
+       * Insights summarised in the candidate's view of the report: `lint` (errors, warnings, findings
+       * per 1,000 lines, counts by rule, the top findings in their own files). @defaultValue [] (none)
+       */
+      showCandidates: z.array(z.enum(CANDIDATE_INSIGHTS)).refine((l) => new Set(l).size === l.length, 'listed twice').default([]),
+    })
+    .default({ showCandidates: [] }),
 }).superRefine((m, ctx) => {
   checkServices(m, ctx);
   const driverPort = m.service.driverPort;

@@ -122,7 +122,29 @@ export function clampLimits(limits: Limits, max: OperatorMaxima): Limits {
   };
 }
 
-async function readTree(root: string, rel = ''): Promise<SuiteFile[]> {
+/** The folder of a challenge holding the starter candidates begin from (debug challenges: the app with its bugs). */
+export const STARTER_DIR = 'starter';
+const MAX_STARTER_FILES = 2000;
+
+/**
+ * The challenge's starter files (its `starter/` folder), for the diff insight; none when the
+ * challenge has no starter. Trusted content, read when a job needs it (not cached with the
+ * challenge, so a starter edited on disk is seen by the next job).
+ */
+export async function readStarter(challenge: Pick<Challenge, 'dir'>): Promise<SuiteFile[]> {
+  const dir = path.join(challenge.dir, STARTER_DIR);
+  try {
+    if (!(await lstat(dir)).isDirectory()) return [];
+  } catch {
+    return [];
+  }
+  // An author's local install or virtual environment is not part of the starter.
+  const files = await readTree(dir, '', new Set(['node_modules', '.venv', '.git', '__pycache__']));
+  if (files.length > MAX_STARTER_FILES) throw new PlatformError('CHALLENGE_INVALID', `${dir} holds more than ${MAX_STARTER_FILES} files`);
+  return files;
+}
+
+async function readTree(root: string, rel = '', skip?: ReadonlySet<string>): Promise<SuiteFile[]> {
   const out: SuiteFile[] = [];
   let entries;
   try {
@@ -132,7 +154,8 @@ async function readTree(root: string, rel = ''): Promise<SuiteFile[]> {
   }
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const childRel = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await readTree(root, childRel)));
+    if (skip?.has(e.name)) continue;
+    if (e.isDirectory()) out.push(...(await readTree(root, childRel, skip)));
     else if (e.isFile()) out.push({ path: childRel, content: await readFile(path.join(root, childRel)) });
   }
   return out;

@@ -15,6 +15,7 @@ import type { Logger } from '../log.ts';
 import { ReportBuilder, type Outcome } from '../report/builder.ts';
 import type { Report } from '../report/schema.ts';
 import { isEngineUnavailable, type DockerClient, type Images } from '../sandbox/index.ts';
+import { analysisStage } from '../stages/analysis/stage.ts';
 import { buildStage } from '../stages/build/stage.ts';
 import { fetchStage } from '../stages/fetch/stage.ts';
 import { installStage } from '../stages/install/stage.ts';
@@ -70,6 +71,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     const { repoDir } = await fetchStage(job, { repoUrl: input.repoUrl, localPath: input.localPath, ref: input.ref ?? 'HEAD' });
     await job.progress('packing');
     const packed = await packStage(job, repoDir, input.path);
+    analysisStage(job, { repoDir, ...(packed.runnable ? { packedTar: packed.tar } : {}) }); // insights, beside install and tests; scoring waits for them
     if (!packed.runnable) return await score(job, { runtime: null, results: [], notRunReason: `not run: ${packed.reason}` });
     const { candidate, grader } = await installStage(job, packed.plan, packed.tar, earlyGrader);
     const runtime = packed.plan.runtime;
@@ -89,6 +91,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     throw err;
   } finally {
     const cleanup = async () => {
+      await report.insightsSettled(); // on an error path the analysis may still be starting its container
       await containers.removeAll();
       await rm(workDir, { recursive: true, force: true }).catch((err: unknown) => log.warn({ err }, 'work dir removal failed'));
     };
@@ -123,6 +126,7 @@ async function openJob(input: GradeInput, deps: GradeDeps, parts: Pick<Job, 'log
 async function score(job: Job, outcome: Outcome, candidate?: { memoryPeakMb(): Promise<number | undefined> }): Promise<Report> {
   await job.progress('scoring');
   job.report.setMemoryPeak(await candidate?.memoryPeakMb().catch(() => undefined));
+  await job.report.insightsSettled();
   const report = job.report.completed(outcome);
   job.log.info({ score: report.score, flags: report.flags.map((f) => f.code) }, 'graded');
   return report;

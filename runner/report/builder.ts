@@ -61,7 +61,7 @@ export class ReportBuilder {
     if (mb !== undefined) this.memoryPeakMb = mb;
   }
 
-  useImage(role: 'candidate' | 'grader', image: { tag: string; id: string; version?: string }): void {
+  useImage(role: 'candidate' | 'grader' | 'analysis', image: { tag: string; id: string; version?: string }): void {
     this.images[role] = { tag: image.tag, id: image.id, ...(image.version ? { version: image.version } : {}) };
   }
 
@@ -132,6 +132,11 @@ export class ReportBuilder {
     return { ...this.common(), status: 'failed', runtime: null, score: { points: 0, maxPoints, percent: 0 }, categories: [], tests: [], error };
   }
 
+  private insightsOf(): Insights {
+    const shown = this.manifest?.insights.showCandidates ?? [];
+    return { ...this.insightParts, notes: [...this.insightNotes], ...(shown.length ? { shownToCandidates: [...shown] } : {}) };
+  }
+
   private requireManifest(): ChallengeManifest {
     if (!this.manifest) throw new Error('ReportBuilder.completed() before the challenge was set');
     return this.manifest;
@@ -161,7 +166,7 @@ export class ReportBuilder {
       runner: { version: RUNNER_VERSION, workerId: this.id.workerId, images: { ...this.images } },
       ...(this.services.length ? { services: [...this.services] } : {}),
       ...(this.restarts.length ? { restarts: [...this.restarts] } : {}),
-      ...(Object.keys(this.insightParts).length || this.insightNotes.length ? { insights: { ...this.insightParts, notes: [...this.insightNotes] } } : {}),
+      ...(Object.keys(this.insightParts).length || this.insightNotes.length ? { insights: this.insightsOf() } : {}),
       startedAt: this.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
     };

@@ -125,6 +125,10 @@ export const DiffInsightSchema = z.object({
 });
 export type DiffInsight = z.infer<typeof DiffInsightSchema>;
 
+/** The insights a challenge's manifest may show candidates (`insights.showCandidates`); the others are for reviewers only. */
+export const CANDIDATE_INSIGHTS = ['lint'] as const;
+export type CandidateInsight = (typeof CANDIDATE_INSIGHTS)[number];
+
 export const InsightsSchema = z.object({
   lint: LintInsightSchema.optional(),
   size: SizeInsightSchema.optional(),
@@ -136,5 +140,7 @@ export const InsightsSchema = z.object({
   history: HistorySchema.optional(),
   /** Capped, partial, timed-out or failed analyses, in words. */
   notes: z.array(InsightNoteSchema),
+  /** The insights the candidate's view of this report shows (the grading manifest's `insights.showCandidates`); absent: none. */
+  shownToCandidates: z.array(z.enum(CANDIDATE_INSIGHTS)).optional(),
 });
 export type Insights = z.infer<typeof InsightsSchema>;

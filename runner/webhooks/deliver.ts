@@ -20,6 +20,7 @@ import type { Logger } from '../log.ts';
 import { QueueConsumer, type ConsumedJob, type JobOutcome } from '../queue/consumer.ts';
 import { WEBHOOKS_QUEUE, WebhookJobSchema, type WebhookJob } from '../queue/queue.ts';
 import { isPrivateAddress, resolveAllowedAddress } from '../net/url-policy.ts';
+import type { Report } from '../report/schema.ts';
 import type { Redis } from '../store/redis.ts';
 import type { SubmissionRecord, SubmissionStore, WebhookDelivery } from '../store/submissions.ts';
 import { RUNNER_VERSION } from '../version.ts';
@@ -99,8 +100,12 @@ export function submissionLinks(baseUrl: string, id: string): { self: string; re
   return { self, report: `${self}/report`, reportHtml: `${self}/report.html` };
 }
 
-/** The `submission.finished` event body. Scores and ids only: nothing a candidate wrote. */
-export function webhookPayload(record: SubmissionRecord, baseUrl: string) {
+/**
+ * The `submission.finished` event body: scores and ids, and the report's `insights` (the same JSON
+ * as the reviewer's report: file paths, lint findings, the diff against the starter), which are
+ * reviewer data like the report the links lead to.
+ */
+export function webhookPayload(record: SubmissionRecord, baseUrl: string, report?: Pick<Report, 'insights'>) {
   return {
     event: 'submission.finished' as const,
     id: record.id,
@@ -110,6 +115,7 @@ export function webhookPayload(record: SubmissionRecord, baseUrl: string) {
     commit: record.commit ?? null,
     finishedAt: record.finishedAt ?? null,
     links: submissionLinks(baseUrl, record.id),
+    ...(report?.insights ? { insights: report.insights } : {}),
   };
 }
 
@@ -149,7 +155,8 @@ async function processDelivery(deps: WebhookWorkerDeps, job: ConsumedJob<Webhook
     return { kind: 'reject', reason: message };
   }
 
-  const body = JSON.stringify(webhookPayload(record, publicBaseUrl(config)));
+  const report = await store.getReport(submissionId);
+  const body = JSON.stringify(webhookPayload(record, publicBaseUrl(config), report));
   const deliveryId = randomUUID();
   const headers = {
     'Content-Type': 'application/json',

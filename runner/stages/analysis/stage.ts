@@ -1,0 +1,132 @@
+/**
+ * Analysis stage: the insights a reviewer reads beside the score (lint, size, hygiene, the diff
+ * against the challenge's starter). It starts right after the pack, runs beside the install and
+ * the tests, and the score stage waits for it (ReportBuilder.analysing / insightsSettled). It
+ * never fails the grade and never changes the score: whatever goes wrong becomes a note.
+ *
+ * - hygiene: on the worker, from the fetched repository's listing (./hygiene.ts);
+ * - lint, size, secrets and diff: Assay's analyser (sandbox-images/analysis/analyse.mjs) in a
+ *   container of the analysis image with the candidate's service's guarantees (no network,
+ *   read-only root, capabilities dropped, limits), given the packed workspace and the starter.
+ */
+import { readStarter } from '../../challenges/repository.ts';
+import type { InsightNote } from '../../report/insights.ts';
+import { describeVerdict, SandboxContainer, type SandboxLimits, type SandboxSpec } from '../../sandbox/index.ts';
+import type { Job } from '../job.ts';
+import { createTar } from '../pack/tar.ts';
+import { countReadmeLines, hygieneOf, listRepository, readmeOf } from './hygiene.ts';
+import { parseAnalyserOutput, type AnalyserResult } from './result.ts';
+
+export interface AnalysisInput {
+  /** The fetched repository: hygiene reads its listing (before the pack drops anything). */
+  repoDir: string;
+  /** The packed workspace (the graded folder), when the pack produced one: what is linted, measured and diffed. */
+  packedTar?: Buffer;
+}
+
+/** The analyser's own budget: past it, it stops and prints what it has, with a note. */
+export const ANALYSIS_BUDGET_MS = 20_000;
+/** The container's deadline: the budget plus start-up and output; past it the container is killed. */
+export const ANALYSIS_TIMEOUT_MS = ANALYSIS_BUDGET_MS + 15_000;
+/** The analysis container's limits. Its workspace (a tmpfs counted in its memory) holds the packed repository and the starter. */
+export const ANALYSIS_LIMITS: SandboxLimits = { memoryMb: 768, cpus: 1, pids: 64, workspaceMb: 320, nofile: 256 };
+/** Bounds on what the analyser looks at and prints. */
+const ANALYSER_OPTIONS = { maxFiles: 3000, maxFileBytes: 1024 * 1024, maxPatchBytes: 256 * 1024 };
+const STDOUT_BYTES = 2 * 1024 * 1024;
+
+/** Starts the analyses; the report waits for them before it is scored. Never throws. */
+export function analysisStage(job: Job, input: AnalysisInput): void {
+  job.report.analysing(analyse(job, input));
+}
+
+async function analyse(job: Job, input: AnalysisInput): Promise<void> {
+  const t0 = Date.now();
+  job.log.info({ stage: 'analysis' }, 'analysis started');
+  const notes: InsightNote[] = [];
+  const [listing, analysed] = await Promise.all([
+    listRepository(input.repoDir).catch((err: unknown) => {
+      job.log.warn({ err }, 'repository listing failed');
+      notes.push({ analysis: 'hygiene', code: 'failed', message: 'the repository could not be listed' });
+      return undefined;
+    }),
+    input.packedTar ? runAnalyser(job, input.packedTar, notes) : skipped(notes),
+  ]);
+  if (analysed) {
+    if (analysed.lint) job.report.insight('lint', analysed.lint);
+    job.report.insight('size', analysed.size);
+    if (analysed.diff) job.report.insight('diff', analysed.diff);
+    notes.push(...analysed.notes);
+  }
+  if (listing) {
+    const readme = readmeOf(listing);
+    const lines = readme ? await countReadmeLines(input.repoDir, readme.path).catch(() => undefined) : undefined;
+    job.report.insight('hygiene', { ...hygieneOf(listing, lines), secrets: analysed?.secrets ?? [] });
+    if (listing.capped) notes.push({ analysis: 'hygiene', code: 'capped', message: 'the repository has too many entries, or too deep: hygiene covers the first ones' });
+    if (!analysed) notes.push({ analysis: 'hygiene', code: 'partial', message: 'secret-looking strings were not searched (the analyser did not run)' });
+  }
+  job.report.insightNote(...notes);
+  const durationMs = Date.now() - t0;
+  job.report.timing('analysis', durationMs);
+  job.log.info({ stage: 'analysis', durationMs, notes: notes.length }, 'analysis done');
+}
+
+async function skipped(notes: InsightNote[]): Promise<undefined> {
+  notes.push({ analysis: 'lint', code: 'skipped', message: 'the submission was not packed (nothing to run), so it was not linted or measured' });
+  return undefined;
+}
+
+/** Runs the analyser in its sandbox; undefined (and a note) when it could not give a result. */
+async function runAnalyser(job: Job, packedTar: Buffer, notes: InsightNote[]): Promise<AnalyserResult | undefined> {
+  const image = job.images.analysis;
+  if (!image) {
+    notes.push({ analysis: 'lint', code: 'failed', message: 'no analysis image on this worker (scripts/build-images.sh builds it): lint, size and diff were not measured' });
+    return undefined;
+  }
+  const fail = (message: string) => {
+    notes.push({ analysis: 'lint', code: 'failed', message: `the analyser ${message}: lint, size and diff were not measured` });
+    return undefined;
+  };
+  let started: Promise<SandboxContainer> | undefined;
+  try {
+    job.report.useImage('analysis', image);
+    const starter = await readStarter(job.challenge);
+    const options = { ...ANALYSER_OPTIONS, budgetMs: ANALYSIS_BUDGET_MS, exclude: [job.challenge.manifest.suite.workspacePath] };
+    const extra = await createTar([
+      ...starter.map((f) => ({ type: 'file' as const, path: `.assay/starter/${f.path}`, content: f.content })),
+      { type: 'file' as const, path: '.assay/analysis.json', content: Buffer.from(JSON.stringify(options)) },
+    ]);
+    const spec: SandboxSpec = {
+      ...job.specBase,
+      image: image.tag,
+      role: 'analysis',
+      limits: ANALYSIS_LIMITS,
+      network: { mode: 'none' },
+      command: ['node', '/opt/assay/analysis/analyse.mjs', '/workspace'],
+    };
+    started = job.containers.track(SandboxContainer.start(job.docker, spec, Buffer.concat([packedTar, extra]), { outputBytes: 16 * 1024, stdoutBytes: STDOUT_BYTES, killAfterOutputBytes: 4 * STDOUT_BYTES, log: job.log }));
+    const box = await started;
+    const run = await box.waitForExit(ANALYSIS_TIMEOUT_MS, job.signal);
+    if (run.timedOut) {
+      notes.push({ analysis: 'lint', code: 'timeout', message: `the analyser did not finish in ${ANALYSIS_TIMEOUT_MS / 1000} s: lint, size and diff were not measured` });
+      return undefined;
+    }
+    if (run.stdout.cutBytes > 0) return fail('printed more than its output limit');
+    if (run.exitCode !== 0) return fail(`${describeVerdict(run.verdict, run, { memoryMb: ANALYSIS_LIMITS.memoryMb })} (${lastLine(run.output.text)})`);
+    const parsed = parseAnalyserOutput(run.stdout.text);
+    if (!parsed.ok) return fail(`could not be read: ${parsed.reason}`);
+    job.log.debug({ durationMs: parsed.result.durationMs }, 'analyser finished');
+    return parsed.result;
+  } catch (err) {
+    if (job.signal?.aborted) return undefined;
+    job.log.warn({ err }, 'analysis failed');
+    return fail(`could not run (${err instanceof Error ? err.message.slice(0, 200) : 'unknown error'})`);
+  } finally {
+    // Its memory is better given back now than when the job ends.
+    if (started) await job.containers.discard(started);
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n').filter((l) => l && !l.includes('assay:received'));
+  return (lines.pop() ?? 'no output').slice(0, 200);
+}
