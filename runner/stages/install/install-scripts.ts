@@ -102,6 +102,11 @@ export function parseCachedScripts(meta: unknown): ScriptedPackage[] | undefined
   return parsed.success ? parsed.data : undefined;
 }
 
+/** What the install step says when dependencies' scripts ran (also on a restore of their tree). */
+export function ranNote(scripted: ScriptedPackage[]): string {
+  return `ran the install scripts of ${names(scripted)} in the install sandbox`;
+}
+
 /** The names to pass to the rebuild command (valid package names only: they become argv). */
 export function rebuildNames(pkgs: ScriptedPackage[]): string[] {
   return [...new Set(pkgs.map((p) => p.name))].filter((n) => PACKAGE_NAME.test(n) && !n.startsWith('-'));
@@ -151,7 +156,7 @@ export async function runDependencyScripts(input: ScriptsInput): Promise<Scripts
   }
   const durationMs = spent;
   const what = `the install scripts of ${names(scripted)}`;
-  if (run?.verdict === 'ok') return { step: { ...step, durationMs, reason: [step.reason, `ran ${what} in the install sandbox`].filter(Boolean).join('; '), log: run.output }, scripted };
+  if (run?.verdict === 'ok') return { step: { ...step, durationMs, reason: [step.reason, ranNote(scripted)].filter(Boolean).join('; '), log: run.output }, scripted };
   return {
     step: {
       ...step,

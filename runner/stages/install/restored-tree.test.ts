@@ -58,5 +58,7 @@ describe('restoredTreeMismatchFor: pnpm and yarn trees', () => {
     const state = (locators: string[]) => Buffer.from(`__metadata:\n  version: 1\n  nmMode: classic\n\n${locators.map((l) => `"${l}":\n  locations:\n    - "node_modules/x"\n`).join('\n')}`);
     expect(restoredTreeMismatchFor({ kind: 'yarn-berry', lock }, state(['express@npm:5.3.0', 'tasks-api@workspace:.']))).toBeUndefined();
     expect(restoredTreeMismatchFor({ kind: 'yarn-berry', lock }, state(['express@npm:4.17.1']))).toBe('express@npm:4.17.1 is in the cached tree but not in the lockfile');
+    // packages with peer dependencies are installed under virtual locators
+    expect(restoredTreeMismatchFor({ kind: 'yarn-berry', lock }, state(['debug@virtual:3b713870fec3bdc11b92dc8791b38ff35d53760d9083658808493c176e3373a2d9cdb7721aa2fe09cb3367a2670011522c808ddcfe307cd5a580f5c60123cb42#npm:4.4.3']))).toBeUndefined();
   });
 });

@@ -109,6 +109,8 @@ export function restoredTreeMismatchFor(check: TreeCheck, record: Buffer | undef
   if (!state || !lock) return 'the cached tree has no readable node_modules/.yarn-state.yml';
   const resolutions = new Set(Object.values(lock).map((e) => (e as { resolution?: unknown } | null)?.resolution).filter((r): r is string => typeof r === 'string'));
   const locators = Object.keys(state).filter((k) => k !== '__metadata');
-  for (const locator of locators) if (!resolutions.has(locator)) return `${locator} is in the cached tree but not in the lockfile`;
+  // A package with peer dependencies is installed under a virtual locator of its resolution: `debug@virtual:<hash>#npm:4.4.3`.
+  const unvirtual = (locator: string) => locator.replace(/@virtual:[0-9a-f]+#/, '@');
+  for (const locator of locators) if (!resolutions.has(unvirtual(locator))) return `${locator} is in the cached tree but not in the lockfile`;
   return locators.length ? undefined : 'the cached tree records no packages';
 }

@@ -4,11 +4,8 @@
  * - Dependencies are installed in a throwaway install container (on the install bridge when the
  *   challenge allows the registry). Only its outputs (node_modules, .venv) leave it, as a tar
  *   archive; the container, the package manager's cache and the proxy's CA bundle go with it.
- * - node_modules is restored from the dependency cache when the package manager would install
- *   the same tree (the key covers every install input and the install-scripts mode), after
- *   checking the cached tree against the lockfile (restored-tree.ts).
- * - Node: dependencies' install scripts are listed after the install and, per the challenge's
- *   `install.scripts`, run in the install container or named in the report (install-scripts.ts).
+ * - node_modules is restored from the dependency cache when npm would install the same tree
+ *   (the key covers every install input), after checking the cached tree against the lockfile.
  * - The candidate's container starts fresh with no network: it joins the grader's network-less
  *   namespace (service challenges) or has none at all. It was never on any bridge.
  */
@@ -20,7 +17,7 @@ import { createTar, readTarEntry } from '../pack/tar.ts';
 import type { InstallPlan, RuntimePlan } from '../plan/index.ts';
 import { DependencyCache, type CachedArchive } from './deps-cache.ts';
 import { CA_BUNDLE_PATH, runInstall } from './install.ts';
-import { describeSkipped, parseCachedScripts, runDependencyScripts, type ScriptedPackage, type ScriptsMode } from './install-scripts.ts';
+import { describeSkipped, parseCachedScripts, ranNote, runDependencyScripts, type ScriptedPackage, type ScriptsMode } from './install-scripts.ts';
 import { restoredTreeMismatchFor, TREE_RECORDS } from './restored-tree.ts';
 
 export interface Installed {
@@ -90,8 +87,9 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
   if (key && cached) {
     const mismatch = await cachedTreeMismatch(cached, install.locked!.verify);
     if (!mismatch) {
-      const scripts = reportScripts(job, scriptsMode, parseCachedScripts(cached.meta));
-      job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: [`restored ${install.outputs.join(', ')} from the dependency cache (key ${key.slice(0, 12)})`, ...(install.notes ?? []), ...scripts].join('; ') });
+      const scripts = reportScripts(job, scriptsMode, parseCachedScripts(cached.meta), true);
+      const tool = install.tool ? [`installed with ${install.tool.name} ${install.tool.version}`] : [];
+      job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: [`restored ${install.outputs.join(', ')} from the dependency cache (key ${key.slice(0, 12)})`, ...tool, ...(install.notes ?? []), ...scripts].join('; ') });
       return { ok: true, archive: cached };
     }
     job.log.warn({ key, mismatch }, 'dependency cache entry does not match its lockfile; evicted');
@@ -154,10 +152,13 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
 
 /**
  * What the report says about dependencies' install scripts: under `deny`, the packages that
- * needed theirs (a flag when a native addon did); returns the words for the install step.
+ * needed theirs (a flag when a native addon did); under `sandboxed`, on a restore from the
+ * cache, which ones ran when the tree was built. Returns the words for the install step.
  */
-function reportScripts(job: Job, mode: ScriptsMode | undefined, scripted: ScriptedPackage[] | undefined): string[] {
-  if (mode !== 'deny' || !scripted?.length) return [];
+function reportScripts(job: Job, mode: ScriptsMode | undefined, scripted: ScriptedPackage[] | undefined, restored = false): string[] {
+  if (!scripted?.length) return [];
+  if (mode === 'sandboxed') return restored ? [ranNote(scripted)] : [];
+  if (mode !== 'deny') return [];
   const { flag, note } = describeSkipped(scripted);
   if (flag) job.report.flag(flag);
   return note ? [note] : [];
