@@ -4,8 +4,11 @@
  * - Dependencies are installed in a throwaway install container (on the install bridge when the
  *   challenge allows the registry). Only its outputs (node_modules, .venv) leave it, as a tar
  *   archive; the container, the package manager's cache and the proxy's CA bundle go with it.
- * - node_modules is restored from the dependency cache when npm would install the same tree
- *   (the key covers every install input), after checking the cached tree against the lockfile.
+ * - node_modules is restored from the dependency cache when the package manager would install
+ *   the same tree (the key covers every install input and the install-scripts mode), after
+ *   checking the cached tree against the lockfile (restored-tree.ts).
+ * - Node: dependencies' install scripts are listed after the install and, per the challenge's
+ *   `install.scripts`, run in the install container or named in the report (install-scripts.ts).
  * - The candidate's container starts fresh with no network: it joins the grader's network-less
  *   namespace (service challenges) or has none at all. It was never on any bridge.
  */
