@@ -11,6 +11,7 @@ import { buildConfig } from '../runner/config.ts';
 import { createLogger } from '../runner/log.ts';
 import { startRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
+import { fixtureInsights } from '../runner/devtools/insights-fixture.ts';
 import { seedSubmission } from '../runner/devtools/ui-fixture.ts';
 
 const KEY = 'screenshot-admin-key-0123456789';
@@ -36,7 +37,11 @@ try {
     { name: 'Edsger Dijkstra', percent: 10 },
   ];
   const seeded = [];
-  for (const p of people) seeded.push(await seedSubmission(store, { candidate: { name: p.name }, percent: p.percent, hostile: false, callbackUrl: 'https://hooks.example.com/assay' }));
+  for (const p of people) {
+    // The report shown (Alan Turing's) carries insights: lint, size, hygiene and the diff against the starter.
+    const insights = p.percent === 30 ? { insights: fixtureInsights({ hostile: false }) } : {};
+    seeded.push(await seedSubmission(store, { candidate: { name: p.name }, percent: p.percent, hostile: false, callbackUrl: 'https://hooks.example.com/assay', ...insights }));
+  }
   await seedSubmission(store, { candidate: { name: 'Barbara Liskov' }, status: 'running' });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${base}/ui/login`);

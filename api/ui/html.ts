@@ -106,6 +106,11 @@ button{font:inherit;padding:.35rem .9rem;border-radius:6px;border:1px solid var(
 input{font:inherit;padding:.4rem;border:1px solid var(--line);border-radius:6px;width:100%;box-sizing:border-box}
 .login{max-width:26rem;margin:4rem auto}
 .msg{white-space:pre-wrap;word-break:break-word;margin:0;font-family:ui-monospace,monospace;font-size:.82rem}
+h3{font-size:1rem;margin:1.1rem 0 .5rem}
+.diff{background:#fff;color:#1f2328;border:1px solid var(--line);white-space:pre;word-break:normal;max-height:40rem}
+.diff>span{display:block;min-height:1.2em}.diff .add{background:#dafbe1}.diff .del{background:#ffebe9}.diff .hunk{color:var(--muted);background:#ddf4ff}
+.diff .ln{display:inline-block;width:3.2em;color:var(--muted);user-select:none}.diff>span:target{outline:2px solid #0969da}
+svg.bars{display:block;max-width:100%;margin:.3rem 0 .6rem}
 `;
 
 export interface LayoutOptions {

@@ -4,6 +4,7 @@ import type { Report } from '../../runner/report/schema.ts';
 import { FINAL_STATUSES, type SubmissionRecord } from '../../runner/store/submissions.ts';
 import type { CandidateReport } from '../schemas.ts';
 import { html, layout, SafeHtml, text, type LayoutOptions } from './html.ts';
+import { candidateInsightsSection, insightsSection } from './insights.ts';
 
 type User = NonNullable<LayoutOptions['user']>;
 
@@ -124,6 +125,7 @@ ${report.categories.length ? html`<section><h2>Categories</h2><table><tbody>${re
 <table><thead><tr><th>Status</th><th>Test</th><th>Category</th><th class="num">Points</th><th>Message</th></tr></thead><tbody>
 ${report.tests.map((t) => html`<tr data-test-id="${t.id}"><td>${badge(t.status, t.status)}</td><td>${t.name} <code class="muted">${t.id}</code>${t.visibility === 'hidden' ? html` ${badge('hidden', 'hidden')}` : ''}</td><td>${t.category}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}</td></tr>`)}
 </tbody></table></section>
+${insightsSection(report.insights)}
 <section><h2>Steps</h2>${report.steps.map(
     (s) => html`<details${s.status === 'failed' ? ' open' : ''} data-step="${s.name}"><summary>${badge(s.status, s.status)} <strong>${s.name}</strong> · ${duration(s.durationMs)}${s.verdict ? html` · ${s.verdict}` : ''}${s.exitCode !== undefined && s.exitCode !== null ? html` · exit ${s.exitCode}` : ''}${s.reason ? html` · ${text(s.reason)}` : ''}${s.log && s.log.cutBytes > 0 ? html` · <span class="warn">${s.log.cutBytes} bytes cut</span>` : ''}</summary>
 ${s.log ? html`<pre>${text(s.log.text) || '(no output)'}</pre>${s.log.cutBytes > 0 ? html`<p class="muted">${s.log.cutBytes} bytes cut of ${s.log.totalBytes} (head and tail kept)</p>` : ''}` : html`<p class="muted">no log</p>`}</details>`,
@@ -153,7 +155,8 @@ ${report ? html`<section><h2>Tests you can see</h2><table><thead><tr><th>Status<
 ${report.tests.map((t) => html`<tr><td>${badge(t.status, t.status)}</td><td>${t.name}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}</td></tr>`)}
 </tbody></table><p class="muted">${report.hiddenTests.count} more tests (${report.hiddenTests.maxPoints} points) are not shown; they count in the score.</p></section>
 <section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li data-step="${s.name}">${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}${s.logTail !== undefined ? html`<pre>${text(s.logTail) || '(no output)'}</pre>` : ''}</li>`)}</ul>
-${report.flags.length ? html`<p>Flags:</p><ul>${report.flags.map((f) => html`<li>${badge('bad', f.code)}${f.message ? html` ${text(f.message)}` : ''}</li>`)}</ul>` : ''}</section>` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
+${report.flags.length ? html`<p>Flags:</p><ul>${report.flags.map((f) => html`<li>${badge('bad', f.code)}${f.message ? html` ${text(f.message)}` : ''}</li>`)}</ul>` : ''}</section>
+${candidateInsightsSection(report.insights)}` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
   );
 }
 

@@ -4,6 +4,7 @@
  * (a <script> tag and ANSI escapes) in a test message and a step log.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Insights } from '../report/insights.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/schema.ts';
 import { newSubmissionRecord, type Candidate, type SubmissionRecord, type SubmissionStore } from '../store/submissions.ts';
 
@@ -18,6 +19,8 @@ export interface SeedOptions {
   status?: 'completed' | 'queued' | 'running';
   hostile?: boolean;
   callbackUrl?: string;
+  /** The report's insights (see ./insights-fixture.ts); none when absent. */
+  insights?: Insights;
 }
 
 export function fixtureReport(id: string, opts: SeedOptions = {}): Report {
@@ -59,6 +62,7 @@ export function fixtureReport(id: string, opts: SeedOptions = {}): Report {
     resources: { oomKilled: false, memoryLimitMb: 256, cpus: 1, pidsLimit: 256 },
     timings: { totalMs: 10_410 },
     runner: { version: '0.1.0', workerId: 'fixture-worker', images: { node: { tag: 'assay-node:783d8af01f766e78', id: 'sha256:220288f58aa8eb96ef064f6b5130afcf530980179746120f03a36fc41ae385b9' } } },
+    ...(opts.insights ? { insights: opts.insights } : {}),
     startedAt: new Date(now - 11_000).toISOString(),
     finishedAt: new Date(now).toISOString(),
   };

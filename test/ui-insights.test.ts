@@ -1,0 +1,180 @@
+/**
+ * Insights where they show: the reviewer's Insights panel in headless Chromium (SVG bars, top
+ * findings linked to their line in the diff view, hostile candidate text inert), the report API
+ * (reviewers get `insights`; candidates only what the challenge shows them, nothing by default),
+ * the candidate's page, the webhook body, and a v1 report stored before insights existed. The
+ * app listens on 127.0.0.1 with a real Redis; reports are stored as the worker stores them.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiProcess, type ApiProcess } from '../api/wire.ts';
+import { buildConfig } from '../runner/config.ts';
+import { fixtureInsights } from '../runner/devtools/insights-fixture.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { testEnv } from '../runner/devtools/stack.ts';
+import { fixtureReport, XSS } from '../runner/devtools/ui-fixture.ts';
+import { createLogger } from '../runner/log.ts';
+import type { Insights } from '../runner/report/insights.ts';
+import { ReportSchema, type Report } from '../runner/report/schema.ts';
+import { newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
+import { webhookPayload } from '../runner/webhooks/deliver.ts';
+
+const REVIEWER = 'insights-reviewer-key-0123456789';
+
+let redis: TestRedis;
+let api: ApiProcess;
+let base: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const config = buildConfig({ ...process.env, ...testEnv(redis.url, { ASSAY_API_KEYS: `rita:reviewer:${REVIEWER}`, ASSAY_LOG_LEVEL: 'silent' }) });
+  api = await createApiProcess(config, { log: createLogger('silent'), checkEngine: null });
+  const server = await api.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  await redis?.stop();
+});
+
+/** A completed submission whose report carries `insights` (or is a v1 report without them), stored as the worker stores it. */
+async function seed(report: (id: string) => Report | Record<string, unknown>): Promise<{ record: SubmissionRecord; token: string; report: Report }> {
+  const token = randomBytes(32).toString('base64url');
+  const id = randomUUID();
+  const record = newSubmissionRecord({ challenge: 'debug-app', repoUrl: 'https://93.184.215.14/acme/solution.git', ref: 'main', candidate: { name: 'Ines Insight' }, accessToken: token }, id);
+  await api.store.create(record);
+  const stored = report(id) as Report;
+  await api.store.saveReport(id, 1, stored);
+  const final = await api.store.lifecycle.complete(id, 1, stored);
+  if (!final.ok) throw new Error(final.reason);
+  return { record: final.record, token, report: stored };
+}
+
+const withInsights = (insights: Insights) => (id: string): Report => ({ ...fixtureReport(id, { challenge: 'debug-app', percent: 90 }), insights });
+
+async function login(page: Page): Promise<void> {
+  await page.goto(`${base}/ui/login`);
+  await page.fill('#key', REVIEWER);
+  await Promise.all([page.waitForURL(`${base}/ui`), page.click('button[type=submit]')]);
+}
+
+const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
+
+describe('the reviewer page', () => {
+  it('shows the Insights panel: severity bars in SVG, findings linked to their line in the diff, hygiene, size, notes; candidate text inert', async () => {
+    const { record } = await seed(withInsights(fixtureInsights({ hostile: true })));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await login(page);
+    await page.goto(`${base}/ui/submissions/${record.id}`);
+    const panel = page.locator('[data-testid=insights]');
+    await expect(panel.locator('h2').textContent()).resolves.toContain('Insights');
+
+    // Lint: per 1,000 lines, and the bars: errors and warnings, widths proportional to the counts.
+    await expect(panel.locator('[data-testid=lint-per-1000]').textContent()).resolves.toBe('12.1');
+    const errors = panel.locator('svg.bars g[data-bar=errors] rect');
+    const warnings = panel.locator('svg.bars g[data-bar=warnings] rect');
+    const [errorWidth, warningWidth] = [Number(await errors.getAttribute('width')), Number(await warnings.getAttribute('width'))];
+    expect(warningWidth).toBeGreaterThan(errorWidth);
+    expect(errorWidth / warningWidth).toBeCloseTo(2 / 3, 1);
+    await expect(panel.locator('svg.bars g[data-bar=eqeqeq]').count()).resolves.toBe(1);
+
+    // A finding on a changed line links to that line of the diff view; following it scrolls there.
+    const link = panel.locator('[data-testid=lint-findings] a[href="#d0-L105"]');
+    await expect(link.textContent()).resolves.toBe('src/app.js:105');
+    await link.click();
+    expect(new URL(page.url()).hash).toBe('#d0-L105');
+    const target = page.locator('[id="d0-L105"]');
+    await expect(target.textContent()).resolves.toContain('if (order == null)');
+    await expect(target.evaluate((el) => el.matches(':target'))).resolves.toBe(true);
+    expect(await target.isVisible()).toBe(true);
+    // One on a line the diff does not show links to its file's diff; one in a file the diff does not touch, nowhere.
+    await expect(panel.locator('[data-testid=lint-findings] a[href="#d0"]').count()).resolves.toBe(2);
+    await expect(panel.locator('[data-testid=lint-findings] tr', { hasText: 'src/orders.js:14' }).locator('a').count()).resolves.toBe(0);
+
+    // Diff, hygiene and size.
+    await expect(panel.locator('[data-testid=diff-summary]').textContent()).resolves.toBe('3 files changed, +5 −1');
+    await expect(panel.locator('details[data-diff-file] .add').count()).resolves.toBe(5);
+    await expect(panel.locator('details[data-diff-file] .del').count()).resolves.toBe(1);
+    await expect(panel.locator('[data-committed=env_file]').textContent()).resolves.toContain('.env');
+    await expect(panel.locator('[data-testid=secrets]').textContent()).resolves.toContain('AKIA******** (20 chars)');
+    await expect(panel.locator('[data-insight=size]').textContent()).resolves.toContain('handle');
+    await expect(panel.locator('[data-testid=insight-notes]').textContent()).resolves.toContain('lint partial');
+
+    // Hostile text from the candidate's files (a lint message, a file name, the diff) is text.
+    const body = (await panel.textContent()) ?? '';
+    expect(body).toContain(`never used. ${XSS}`);
+    expect(body).toContain(`// the order total ${XSS}`);
+    expect(body).toContain('test/regressions<script>.test.js');
+    await expect(page.locator('script').count()).resolves.toBe(0);
+    expect(await pwned(page)).toBeUndefined();
+    await context.close();
+  });
+
+  it('a v1 report stored before insights existed still renders, parses and reaches candidates', async () => {
+    const { record, token } = await seed((id) => {
+      const v1: Record<string, unknown> = { ...fixtureReport(id, { challenge: 'debug-app', percent: 90, hostile: false }), schemaVersion: 1 };
+      delete v1.insights;
+      return v1;
+    });
+    const stored = await api.store.getReport(record.id);
+    expect(ReportSchema.parse(stored).schemaVersion).toBe(1);
+    const page = await browser.newPage();
+    await login(page);
+    await page.goto(`${base}/ui/submissions/${record.id}`);
+    await expect(page.locator('[data-testid=score]').count()).resolves.toBe(1);
+    await expect(page.locator('[data-testid=insights]').count()).resolves.toBe(0);
+    await page.close();
+    const candidate = await request(api.app).get(`/v1/submissions/${record.id}/report`).set('authorization', `Bearer ${token}`);
+    expect(candidate.status).toBe(200);
+    expect(candidate.body).toMatchObject({ schemaVersion: 1 });
+    expect(candidate.body.insights).toBeUndefined();
+  });
+});
+
+describe('the API, the candidate view and webhooks', () => {
+  it('reviewers get the insights as stored; candidates get none by default', async () => {
+    const { record, token, report } = await seed(withInsights(fixtureInsights({ hostile: false })));
+    const reviewer = await request(api.app).get(`/v1/submissions/${record.id}/report`).set('authorization', `Bearer ${REVIEWER}`);
+    expect(reviewer.status).toBe(200);
+    expect(reviewer.body.schemaVersion).toBe(2);
+    expect(reviewer.body.insights).toEqual(report.insights);
+    const candidate = await request(api.app).get(`/v1/submissions/${record.id}/report`).set('authorization', `Bearer ${token}`);
+    expect(candidate.status).toBe(200);
+    expect(candidate.body.insights).toBeUndefined();
+    expect(JSON.stringify(candidate.body)).not.toContain('AKIA');
+    // The webhook body carries the same JSON as the reviewer's report.
+    expect(JSON.parse(JSON.stringify(webhookPayload(record, base, report))).insights).toEqual(reviewer.body.insights);
+  });
+
+  it('with the challenge showing lint to candidates: their JSON and their page carry the lint summary, and nothing else of the insights', async () => {
+    const { record, token, report } = await seed(withInsights(fixtureInsights({ hostile: true, showCandidates: true })));
+    const candidate = await request(api.app).get(`/v1/submissions/${record.id}/report`).set('authorization', `Bearer ${token}`);
+    expect(candidate.status).toBe(200);
+    expect(candidate.body.insights).toEqual({ lint: report.insights!.lint });
+    expect(JSON.stringify(candidate.body)).not.toContain('AKIA'); // hygiene stays with reviewers
+    expect(JSON.stringify(candidate.body)).not.toContain('toCents'); // and so does the diff
+
+    const page = await browser.newPage();
+    await page.goto(`${base}/v1/submissions/${record.id}/report.html#token=${token}`);
+    const section = page.locator('[data-testid=candidate-insights]');
+    await section.waitFor();
+    await expect(section.locator('[data-testid=lint-per-1000]').textContent()).resolves.toBe('12.1');
+    await expect(section.locator('svg.bars g[data-bar=errors]').count()).resolves.toBe(1);
+    await expect(section.locator('a').count()).resolves.toBe(0); // no diff view to link to
+    await expect(section.textContent()).resolves.toContain(`never used. ${XSS}`);
+    await expect(page.locator('[data-testid=insights]').count()).resolves.toBe(0);
+    expect(await pwned(page)).toBeUndefined();
+    await page.close();
+  });
+});
