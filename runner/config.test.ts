@@ -21,6 +21,12 @@ describe('buildConfig', () => {
     }
   });
 
+  it("takes the operator's default for dependencies' install scripts: deny unless told", () => {
+    expect(buildConfig({}).install.scripts).toBe('deny');
+    expect(buildConfig({ ASSAY_INSTALL_SCRIPTS: 'sandboxed' }).install.scripts).toBe('sandboxed');
+    expect(() => buildConfig({ ASSAY_INSTALL_SCRIPTS: 'yes' })).toThrowError(/ASSAY_INSTALL_SCRIPTS/);
+  });
+
   it('treats empty values as unset, except where empty means off', () => {
     const c = buildConfig({ ASSAY_SESSION_SECRET: '', ASSAY_SANDBOX_CA_FILE: '', NODE_EXTRA_CA_CERTS: '/etc/ca.pem' });
     expect(c.api.sessionSecret).toBeUndefined();
