@@ -20,6 +20,7 @@ import { buildStage } from '../stages/build/stage.ts';
 import { fetchStage } from '../stages/fetch/stage.ts';
 import { installStage } from '../stages/install/stage.ts';
 import { JobContainers, type Job } from '../stages/job.ts';
+import { startOwnTests } from '../stages/own-tests/stage.ts';
 import { packStage } from '../stages/pack/stage.ts';
 import { nodeTestsStage } from '../stages/run/node-tests.ts';
 import { candidateStopsAreOutcomes } from '../stages/run/outcome.ts';
@@ -73,7 +74,8 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     const packed = await packStage(job, repoDir, input.path);
     analysisStage(job, { repoDir, ...(packed.runnable ? { packedTar: packed.tar } : {}) }); // insights, beside install and tests; scoring waits for them
     if (!packed.runnable) return await score(job, { runtime: null, results: [], notRunReason: `not run: ${packed.reason}` });
-    const { candidate, grader } = await installStage(job, packed.plan, packed.tar, earlyGrader);
+    const { candidate, grader, files } = await installStage(job, packed.plan, packed.tar, earlyGrader);
+    if (files) startOwnTests(job, { repoDir, ...(input.path ? { subPath: input.path } : {}), plan: packed.plan, files }); // in sandboxes of their own, beside the build and the tests
     const runtime = packed.plan.runtime;
     if (!candidate) return await score(job, { runtime, results: [], notRunReason: 'not run: the dependencies did not install' });
     const built = await buildStage(job, packed.plan, candidate);

@@ -234,18 +234,24 @@ async function readHistory(ctx: HistoryContext): Promise<HistoryRead> {
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => halt(`it did not finish within ${formatSeconds(ctx.budgetMs)}`), ctx.budgetMs);
   const stopWatch = new AbortController();
-  const watch = watchSize(ctx.repo, ctx.maxBytes, stopWatch.signal, () => halt(`the repository with its history is larger than the limit of ${formatBytes(ctx.maxBytes)}`));
+  const tooLargeReason = `the repository with its history is larger than the limit of ${formatBytes(ctx.maxBytes)}`;
+  const watch = watchSize(ctx.repo, ctx.maxBytes, stopWatch.signal, () => halt(tooLargeReason));
   try {
     const git: SimpleGit = simpleGit({ baseDir: ctx.repo, binary: gitBinary(), maxConcurrentProcesses: 1, abort: stop.signal }).env(ctx.env);
     const max = ctx.maxCommits;
     await git.raw(['fetch', `--deepen=${max}`, '--no-tags', '--no-recurse-submodules', '--no-auto-gc', '--no-write-commit-graph', '--', ctx.url.href, ctx.ref]);
+    // The watch looks every WATCHDOG_INTERVAL_MS: a quick deepen can finish past the limit between two looks.
+    if ((await dirSize(ctx.repo)) > ctx.maxBytes) return { ok: false, reason: `the history could not be read: ${tooLargeReason}`, durationMs: elapsed() };
     const reachable = Number((await git.raw(['rev-list', '--count', `--max-count=${max + 1}`, ctx.commit])).trim());
     // Names and subjects are cut by the format itself, so the output stays small whatever the commits hold.
     const log = await git.raw(['log', `--max-count=${max}`, '--no-renames', '--no-mailmap', '--shortstat', `--format=${HISTORY_LOG_FORMAT}`, ctx.commit, '--']);
     const testCommits = (await git.raw(['log', `--max-count=${max}`, '--no-renames', '--format=%H', ctx.commit, '--', ...TEST_PATHSPECS])).split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l));
     return { ok: true, log, testCommits, shallow: await readShallow(ctx.repo), reachable: Number.isFinite(reachable) ? reachable : 0, durationMs: elapsed() };
   } catch (err) {
-    const reason = why ?? `git failed: ${scrub(err instanceof Error ? err.message : String(err), ctx.secrets)}`;
+    // git stopped at a file-size or memory limit, or the directory grew past the size limit, is "too large" too.
+    const classified = why ? undefined : classifyGitFailure(err, ctx.secrets, ctx.url, { maxBytes: ctx.maxBytes });
+    const tooLarge = classified?.code === 'REPO_TOO_LARGE' || (!why && (await dirSize(ctx.repo)) > ctx.maxBytes);
+    const reason = why ?? (tooLarge ? tooLargeReason : `git failed: ${scrub(err instanceof Error ? err.message : String(err), ctx.secrets)}`);
     return { ok: false, reason: `the history could not be read: ${reason}`, durationMs: elapsed() };
   } finally {
     clearTimeout(timer);

@@ -28,6 +28,15 @@ export interface Installed {
   candidate?: SandboxContainer;
   /** The grader whose network namespace the candidate joined, when there is one. */
   grader?: SandboxContainer;
+  /** The candidate's files as their container received them, to start other sandboxes from (their own tests). */
+  files?: CandidateFiles;
+}
+
+/** The image and files of the candidate's container, for sandboxes of its own kind (no network, like it). */
+export interface CandidateFiles {
+  image: { tag: string; id: string };
+  /** The installed dependencies, then the workspace, then each `overlay` tar (whose files win); a fresh stream per call. */
+  open(...overlay: Buffer[]): Readable | Buffer;
 }
 
 
@@ -42,7 +51,8 @@ export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffe
   const { limits } = job.challenge.manifest;
   const grader = graderStarting ? await job.report.timed('grader', () => graderStarting) : undefined;
   const network: SandboxNetwork = grader ? { mode: 'container', containerId: grader.id } : { mode: 'none' };
-  const files = deps.archive ? Readable.from(concat(deps.archive, workspace)) : workspace;
+  const open = (...overlay: Buffer[]) => (deps.archive ? Readable.from(concat(deps.archive, workspace, ...overlay)) : overlay.length ? Buffer.concat([workspace, ...overlay]) : workspace);
+  const files = open();
   const candidate = await job.report.timed('sandbox', () =>
     job.containers.track(
       SandboxContainer.start(
@@ -53,7 +63,7 @@ export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffe
       ),
     ),
   );
-  return { candidate, ...(grader ? { grader } : {}) };
+  return { candidate, ...(grader ? { grader } : {}), files: { image, open } };
 }
 
 type Dependencies = { ok: false } | { ok: true; archive?: Buffer | CachedArchive };
@@ -167,10 +177,10 @@ function reportScripts(job: Job, mode: ScriptsMode | undefined, scripted: Script
   return note ? [note] : [];
 }
 
-async function* concat(archive: Buffer | CachedArchive, workspace: Buffer): AsyncGenerator<Buffer> {
+async function* concat(archive: Buffer | CachedArchive, ...rest: Buffer[]): AsyncGenerator<Buffer> {
   if (Buffer.isBuffer(archive)) yield archive;
   else for await (const chunk of archive.open()) yield chunk as Buffer;
-  yield workspace;
+  yield* rest;
 }
 
 /** Checks a cached tree against what the plan says it must be; undefined when it matches. */
