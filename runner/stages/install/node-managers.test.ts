@@ -13,6 +13,7 @@ describe('managerEnv: every setting that matters, forced through the environment
       expect(env[`${prefix}registry`]).toBe(input.registry);
       expect(env[`${prefix}ignore_scripts`]).toBe('true');
       expect(env[`${prefix}manage_package_manager_versions`]).toBe('false');
+      expect(env[`${prefix}pm_on_fail`]).toBe('ignore');
       expect(env[`${prefix}userconfig`]).toMatch(/^\/nonexistent\//);
       expect(env[`${prefix}store_dir`]).toMatch(/^\/workspace\/\.assay\//);
     }

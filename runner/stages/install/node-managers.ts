@@ -52,6 +52,8 @@ export function pnpmEnv(input: ManagerEnvInput): Record<string, string> {
     state_dir: '/workspace/.assay/pnpm-state',
     update_notifier: 'false',
     manage_package_manager_versions: 'false',
+    // pnpm 11: what to do when packageManager names another version (it would fetch and run it).
+    pm_on_fail: 'ignore',
     package_manager_strict: 'false',
     package_manager_strict_version: 'false',
     verify_deps_before_run: 'false',
