@@ -111,8 +111,9 @@ function noteTimeout(t, timeoutMs) {
 /**
  * One HTTP request to a target in the candidate's container. Never follows redirects, never
  * decompresses, caps the body and the time. Resolves { status, headers, text, json, durationMs }.
+ * With `hold` (see burst), the body's last byte waits for `hold.release`.
  */
-function request(t, { method = 'GET', path = '/', headers = {}, body, rawBody, timeoutMs = 3000 } = {}) {
+function request(t, { method = 'GET', path = '/', headers = {}, body, rawBody, timeoutMs = 3000 } = {}, hold) {
   if (t.givenUp !== undefined) return Promise.reject(new HttpError(`${method} ${path}: not sent: ${t.givenUp}`));
   const payload = rawBody !== undefined ? Buffer.from(String(rawBody)) : body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
   const sendHeaders = { ...headers };
@@ -152,8 +153,42 @@ function request(t, { method = 'GET', path = '/', headers = {}, body, rawBody, t
       });
       res.once('error', (err) => { clearTimeout(timer); reject(new HttpError(`${method} ${path}: ${err.message}`)); });
     });
-    if (payload) req.end(payload); else req.end();
+    if (payload && hold) {
+      req.write(payload.subarray(0, payload.length - 1), () => hold.sent());
+      hold.release.then(() => { if (!req.destroyed) req.end(payload.subarray(payload.length - 1)); });
+    } else if (payload) req.end(payload);
+    else req.end();
   });
+}
+
+/**
+ * Sends every request at once and makes them land together, for race checks (concurrent
+ * retries, double submits): each goes out with all of its body but the last byte, and once every
+ * one is on the wire (or failed) the last bytes are sent in the same tick, so the service gets
+ * them complete at the same moment rather than one connection after another. A request without
+ * a body is sent as is. Resolves like Promise.all of request().
+ */
+async function burst(t, list) {
+  let release;
+  const released = new Promise((r) => (release = r));
+  let waiting = list.length;
+  let allSent;
+  const sent = new Promise((r) => (allSent = r));
+  const markSent = () => { if (--waiting === 0) allSent(); };
+  const pending = list.map((opts) => {
+    const hasBody = opts.body !== undefined || (opts.rawBody !== undefined && String(opts.rawBody).length > 0);
+    let counted = false;
+    const once = () => { if (!counted) { counted = true; markSent(); } };
+    const p = request(t, opts, hasBody ? { sent: once, release: released } : undefined);
+    if (!hasBody) once();
+    p.catch(() => {}).finally(once); // a request that failed early is not waited for
+    return p;
+  });
+  if (list.length === 0) allSent();
+  // Bounded: a request stuck before its first bytes are out must not hold the others forever.
+  await Promise.race([sent, sleep(Math.min(...list.map((o) => o.timeoutMs ?? 3000), 10_000))]);
+  release();
+  return Promise.all(pending);
 }
 
 const service = target('service', port, 'the service');
@@ -166,6 +201,8 @@ const client = {
   post: (path, body, opts = {}) => request(service, { ...opts, method: 'POST', path, body }),
   patch: (path, body, opts = {}) => request(service, { ...opts, method: 'PATCH', path, body }),
   put: (path, body, opts = {}) => request(service, { ...opts, method: 'PUT', path, body }),
+  /** Several requests ({method, path, body, headers, timeoutMs}) that reach the service at the same moment (see burst). */
+  burst: (requests) => burst(service, requests),
 };
 
 // --- the driver's client --------------------------------------------------------------------
