@@ -27,6 +27,10 @@ npm_version=${ASSAY_NPM_VERSION:-11}
 manifest=${ASSAY_IMAGES_FILE:-.assay/images.json}
 cache=.cache/images
 mkdir -p "$cache" "$(dirname "$manifest")"
+# One build at a time per checkout: each run empties and refills the shared contexts folder, and
+# two at once built images from each other's half-copied files.
+exec 9>"$cache/.lock"
+flock 9
 
 log() { printf '[images] %s\n' "$*"; }
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
