@@ -58,6 +58,8 @@ export interface GradingRun {
   flags: string[];
   /** Why the run was not graded. */
   error?: string;
+  /** Mutants the solution's own tests ran against and did not catch (insights.ownTests.bugsCaught). */
+  mutantsMissed?: string[];
 }
 
 export interface FlakyTest {
@@ -148,6 +150,11 @@ export async function validateChallenge(opts: ValidateOptions): Promise<Validati
     warnings.push(`${manifestFile}: $schema: ${manifest.$schema} does not exist (run scripts/export-challenge-schema.ts or fix the path)`);
   }
   if (!(await isFile(path.join(dir, 'README.md')))) warnings.push(`${dir}: no README.md (the candidate-facing brief)`);
+  for (const m of manifest.mutants) {
+    for (const [target, source] of Object.entries(m.files)) {
+      if (!(await isFile(path.join(dir, source)))) problems.push(`${manifestFile}: mutants: ${m.id}: ${source} (the known-bad ${target}) does not exist`);
+    }
+  }
 
   // 2. Suite: present, and registering exactly the declared tests.
   const suiteDir = path.join(dir, manifest.suite.dir);
@@ -220,6 +227,9 @@ export async function validateChallenge(opts: ValidateOptions): Promise<Validati
       );
     }
   }
+  // A reference's own tests are the authors' proof that each mutant is a bug a test can catch.
+  const missedByReference = new Set(runs.filter((r) => r.role === 'reference').flatMap((r) => r.mutantsMissed ?? []));
+  if (missedByReference.size > 0) warnings.push(`mutants no reference's own tests catch (add a test to the reference, or check the mutant is a bug): ${[...missedByReference].join(', ')}`);
   return result({ flaky, table, neverFailed, runs });
 }
 
@@ -247,7 +257,9 @@ async function gradeOnce(opts: ValidateOptions, solution: Solution, run: number,
     passed[id] = t?.status === 'passed';
     if (t && t.status !== 'passed') messages[id] = `[${t.status}] ${(t.message ?? '').split('\n')[0]?.slice(0, 200) ?? ''}`;
   }
-  return { ...base, outcome: 'graded', percent: report.score.percent, durationMs, passed, messages, flags };
+  const bugs = report.insights?.ownTests?.bugsCaught;
+  const missed = bugs?.status === 'measured' ? bugs.details.filter((d) => d.outcome === 'missed').map((d) => d.id) : undefined;
+  return { ...base, outcome: 'graded', percent: report.score.percent, durationMs, passed, messages, flags, ...(missed ? { mutantsMissed: missed } : {}) };
 }
 
 /** Score checks per role; pure. */
