@@ -11,6 +11,8 @@
  * `iptables -I DOCKER-USER -i <bridge> -o <bridge> -d <index ip> -p tcp -j ACCEPT` (replies
  * pass Docker's own ESTABLISHED rule), and removes it on close: the traffic between install
  * containers stays dropped. That needs root and a local engine, as scripts/setup.sh does.
+ * What a killed test process leaves behind (the container, its rule) is removed by the next
+ * `startPipIndex`: the container carries the creating process's pid, the rule its container's id.
  *
  * ```ts
  * const index = await startPipIndex({ wheels: [buildWheel({...})] });
@@ -21,7 +23,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { SandboxContainer } from '../sandbox/index.ts';
+import { SandboxContainer, sweepLeftovers } from '../sandbox/index.ts';
 import { createTar, type TarEntry } from '../stages/pack/tar.ts';
 import { config, docker, images } from './env.ts';
 import { eventually } from './eventually.ts';
@@ -29,6 +31,9 @@ import type { Wheel } from './wheels.ts';
 
 const run = promisify(execFile);
 const PORT = 8080;
+const DEPLOYMENT = 'devtools-pip-index';
+const WORKER_PREFIX = 'pip-index-pid-';
+const RULE_COMMENT = 'assay-pip-index:';
 
 export interface PipIndexOptions {
   wheels: readonly Wheel[];
@@ -90,18 +95,46 @@ export function indexFiles(wheels: readonly Wheel[]): TarEntry[] {
   return entries;
 }
 
+/**
+ * Whether the process that started an index may still be running (its pid is in the worker
+ * label). An index labelled some other way is left alone: its owner is unknown.
+ */
+function creatorAlive(workerId: string): boolean {
+  const pid = Number(workerId.slice(WORKER_PREFIX.length));
+  if (!workerId.startsWith(WORKER_PREFIX) || !Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes indexes of dead test processes, then the firewall rules whose container is gone. */
+async function reapLeftovers(): Promise<void> {
+  await sweepLeftovers(docker, { deployment: DEPLOYMENT, isWorkerAlive: async (w) => creatorAlive(w) });
+  const rules = await run('iptables', ['-S', 'DOCKER-USER']).then((r) => r.stdout.split('\n'), () => []);
+  for (const rule of rules) {
+    const id = new RegExp(`--comment "?${RULE_COMMENT}([0-9a-f]{12})`).exec(rule)?.[1];
+    if (!id) continue;
+    const gone = await docker.getContainer(id).inspect().then(() => false, () => true);
+    if (gone) await run('iptables', ['-D', ...rule.replace(/^-A /, '').replace(/"/g, '').split(' ')]).catch(() => undefined);
+  }
+}
+
 export async function startPipIndex(opts: PipIndexOptions): Promise<PipIndex> {
   const network = opts.network ?? config.install.network;
   const id = `pip-index-${randomUUID()}`;
+  await reapLeftovers();
   const box = await SandboxContainer.start(
     docker,
     {
       image: images.python.tag,
       role: 'pip-index',
       jobId: id,
-      workerId: id,
+      workerId: `${WORKER_PREFIX}${process.pid}`,
       // A deployment of its own: no stack's janitor takes it for a dead worker's leftover.
-      deployment: 'devtools-pip-index',
+      deployment: DEPLOYMENT,
       network: { mode: 'bridge', name: network },
       limits: { memoryMb: 128, cpus: 0.5, pids: 64, workspaceMb: 64 },
       command: ['python3', '-I', '/workspace/serve.py'],
@@ -128,7 +161,7 @@ export async function startPipIndex(opts: PipIndexOptions): Promise<PipIndex> {
     const options = (net.Options ?? {}) as Record<string, string>;
     if (options['com.docker.network.bridge.enable_icc'] === 'false') {
       const bridge = options['com.docker.network.bridge.name'] ?? `br-${String(net.Id).slice(0, 12)}`;
-      const rule = ['DOCKER-USER', '-i', bridge, '-o', bridge, '-d', `${ip}/32`, '-p', 'tcp', '-j', 'ACCEPT'];
+      const rule = ['DOCKER-USER', '-i', bridge, '-o', bridge, '-d', `${ip}/32`, '-p', 'tcp', '-m', 'comment', '--comment', `${RULE_COMMENT}${box.id.slice(0, 12)}`, '-j', 'ACCEPT'];
       try {
         await run('iptables', ['-I', ...rule]);
       } catch (err) {
