@@ -121,6 +121,57 @@ describe('the reviewer page', () => {
     await context.close();
   });
 
+  it('shows the candidate’s own tests, the bugs they catch and the commit timeline in SVG; candidate text inert', async () => {
+    const { record } = await seed(withInsights(fixtureInsights({ hostile: true })));
+    const page = await browser.newPage();
+    await login(page);
+    await page.goto(`${base}/ui/submissions/${record.id}`);
+    const own = page.locator('[data-insight=ownTests]');
+    await expect(own.locator('[data-testid=own-tests-summary]').textContent()).resolves.toMatch(/passed 11 passed, 0 failed, 0 skipped of 11 · 2\.1 s · node --test test\/\*\.test\.js/);
+    await expect(own.locator('[data-testid=own-coverage]').textContent()).resolves.toBe('Coverage: lines 89.03% · branches 70.45% · functions 86% (Node.js)');
+    await expect(own.locator('[data-testid=bugs-caught-count]').textContent()).resolves.toBe('5 of 6');
+    await expect(own.locator('tr[data-mutant]').count()).resolves.toBe(6);
+    await expect(own.locator('tr[data-mutant=oversell-race] .badge').textContent()).resolves.toBe('missed');
+    await expect(own.locator('tr[data-mutant=float-cents]').textContent()).resolves.toContain(`1 test failed: decimal prices convert to exact cents ${XSS}`);
+
+    const history = page.locator('[data-insight=history]');
+    await expect(history.locator('[data-testid=history-summary]').textContent()).resolves.toBe(
+      '4 commits · 2 authors · 3 active days · 2 commits touching tests · the largest commit has 86% of the changed lines · +612 −9',
+    );
+    // One dot per commit, left to right in time, the larger commit the larger dot, test commits green.
+    const dots = history.locator('[data-testid=history-timeline] circle');
+    await expect(dots.count()).resolves.toBe(4);
+    const dot = async (n: number) => ({ cx: Number(await dots.nth(n).getAttribute('cx')), r: Number(await dots.nth(n).getAttribute('r')), fill: await dots.nth(n).getAttribute('fill') });
+    const [newest, tests, , first] = [await dot(0), await dot(1), await dot(2), await dot(3)];
+    expect(first.cx).toBeLessThan(tests.cx);
+    expect(tests.cx).toBeLessThan(newest.cx);
+    expect(first.r).toBeGreaterThan(newest.r);
+    expect(tests.fill).toBe('#1a7f37');
+    expect(newest.fill).toBe('#0969da');
+    await expect(dots.nth(1).locator('title').textContent()).resolves.toContain(`Ada Lovelace ${XSS} · Add regression tests ${XSS}`);
+    await expect(history.locator('[data-testid=history-commits] tbody tr').count()).resolves.toBe(4);
+    await expect(history.locator('[data-testid=history-commits] tbody tr').nth(1).textContent()).resolves.toContain(`Ada Lovelace ${XSS}`);
+
+    await expect(page.locator('script').count()).resolves.toBe(0);
+    expect(await pwned(page)).toBeUndefined();
+    await page.close();
+  });
+
+  it('says why there is no history, and shows own tests that could not be judged', async () => {
+    const insights = fixtureInsights({ hostile: false });
+    insights.history = { status: 'none', reason: 'graded from a local folder: no history', commits: 0, maxCommits: 200, truncated: false, activeDays: 0, authors: 0, testCommits: 0, linesAdded: 0, linesRemoved: 0, timeline: [] };
+    insights.ownTests = { status: 'error', reason: 'the test command was stopped at its time limit of 60000 ms', command: 'npm test', verdict: 'timeout', durationMs: 60_012 };
+    const { record } = await seed(withInsights(insights));
+    const page = await browser.newPage();
+    await login(page);
+    await page.goto(`${base}/ui/submissions/${record.id}`);
+    await expect(page.locator('[data-testid=history-none]').textContent()).resolves.toBe('No history: graded from a local folder: no history');
+    await expect(page.locator('[data-testid=history-timeline]').count()).resolves.toBe(0);
+    await expect(page.locator('[data-testid=own-tests-summary]').textContent()).resolves.toBe('error 60.0 s · npm test · the test command was stopped at its time limit of 60000 ms');
+    await expect(page.locator('[data-testid=bugs-caught]').count()).resolves.toBe(0);
+    await page.close();
+  });
+
   it('a v1 report stored before insights existed still renders, parses and reaches candidates', async () => {
     const { record, token } = await seed((id) => {
       const v1: Record<string, unknown> = { ...fixtureReport(id, { challenge: 'debug-app', percent: 90, hostile: false }), schemaVersion: 1 };
@@ -153,6 +204,8 @@ describe('the API, the candidate view and webhooks', () => {
     expect(candidate.status).toBe(200);
     expect(candidate.body.insights).toBeUndefined();
     expect(JSON.stringify(candidate.body)).not.toContain('AKIA');
+    expect(JSON.stringify(candidate.body)).not.toContain('Lovelace'); // commit authors stay with reviewers
+    expect(JSON.stringify(candidate.body)).not.toContain('oversell'); // and so do the planted bugs
     // The webhook body carries the same JSON as the reviewer's report.
     expect(JSON.parse(JSON.stringify(webhookPayload(record, base, report))).insights).toEqual(reviewer.body.insights);
   });

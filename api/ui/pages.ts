@@ -5,6 +5,7 @@ import { FINAL_STATUSES, type SubmissionRecord } from '../../runner/store/submis
 import type { CandidateReport } from '../schemas.ts';
 import { html, layout, SafeHtml, text, type LayoutOptions } from './html.ts';
 import { candidateInsightsSection, insightsSection } from './insights.ts';
+import { ownTestsAndHistory } from './insights-tests.ts';
 
 type User = NonNullable<LayoutOptions['user']>;
 
@@ -125,7 +126,7 @@ ${report.categories.length ? html`<section><h2>Categories</h2><table><tbody>${re
 <table><thead><tr><th>Status</th><th>Test</th><th>Category</th><th class="num">Points</th><th>Message</th></tr></thead><tbody>
 ${report.tests.map((t) => html`<tr data-test-id="${t.id}"><td>${badge(t.status, t.status)}</td><td>${t.name} <code class="muted">${t.id}</code>${t.visibility === 'hidden' ? html` ${badge('hidden', 'hidden')}` : ''}</td><td>${t.category}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}</td></tr>`)}
 </tbody></table></section>
-${insightsSection(report.insights)}
+${insightsSection(report.insights, ownTestsAndHistory(report.insights))}
 <section><h2>Steps</h2>${report.steps.map(
     (s) => html`<details${s.status === 'failed' ? ' open' : ''} data-step="${s.name}"><summary>${badge(s.status, s.status)} <strong>${s.name}</strong> · ${duration(s.durationMs)}${s.verdict ? html` · ${s.verdict}` : ''}${s.exitCode !== undefined && s.exitCode !== null ? html` · exit ${s.exitCode}` : ''}${s.reason ? html` · ${text(s.reason)}` : ''}${s.log && s.log.cutBytes > 0 ? html` · <span class="warn">${s.log.cutBytes} bytes cut</span>` : ''}</summary>
 ${s.log ? html`<pre>${text(s.log.text) || '(no output)'}</pre>${s.log.cutBytes > 0 ? html`<p class="muted">${s.log.cutBytes} bytes cut of ${s.log.totalBytes} (head and tail kept)</p>` : ''}` : html`<p class="muted">no log</p>`}</details>`,

@@ -4,6 +4,8 @@
  * one of them on a changed line), with hostile candidate text (a <script> tag in a lint message,
  * a file name and the diff) where `hostile` is set.
  */
+import type { History } from '../report/insights-history.ts';
+import type { OwnTests } from '../report/insights-tests.ts';
 import type { Insights } from '../report/insights.ts';
 import { XSS } from './ui-fixture.ts';
 
@@ -97,7 +99,68 @@ export function fixtureInsights(opts: { hostile?: boolean; showCandidates?: bool
       patch,
       patchCut: false,
     },
+    ownTests: fixtureOwnTests(evil),
+    history: fixtureHistory(evil),
     notes: [{ analysis: 'lint', code: 'partial', message: `1 file(s) could not be parsed (syntax errors): each is one parse-error finding${evil}` }],
     ...(opts.showCandidates ? { shownToCandidates: ['lint' as const] } : {}),
+  };
+}
+
+/** The candidate's own tests of a debug-app solution: 11 passing with coverage, 5 of the 6 planted bugs caught. */
+function fixtureOwnTests(evil: string): OwnTests {
+  const caught = (id: string, description: string, test: string) => ({ id, description, outcome: 'caught' as const, durationMs: 1400, verdict: 'nonzero_exit', failed: 1, failedTests: [test] });
+  return {
+    status: 'passed',
+    command: 'node --test test/*.test.js',
+    runner: 'node-test',
+    passed: 11,
+    failed: 0,
+    skipped: 0,
+    total: 11,
+    durationMs: 2145,
+    verdict: 'ok',
+    coverage: { tool: 'node', lines: 89.03, branches: 70.45, functions: 86 },
+    notes: ['run as node itself (the test script is plainly node --test) with the TAP reporter and Node.js coverage'],
+    log: { text: `TAP version 13\nok 1 - GET /health${evil}\n# tests 11\n# pass 11\n# fail 0\n`, totalBytes: 60, cutBytes: 0 },
+    bugsCaught: {
+      status: 'measured',
+      caught: 5,
+      of: 6,
+      durationMs: 6960,
+      details: [
+        caught('last-units', 'The last units cannot be sold: the stock check is stock > quantity', 'the last units in stock can be sold'),
+        caught('float-cents', 'Prices are converted to cents with Math.floor, so some come out a cent short', `decimal prices convert to exact cents${evil}`),
+        caught('unknown-order-500', 'GET /orders/:id of an unknown order crashes (500) instead of answering 404', 'an unknown order answers 404'),
+        caught('quantity-validation', 'Negative and fractional order quantities are accepted', 'quantities must be positive integers'),
+        { id: 'oversell-race', description: 'The receipt is written between the stock check and the reservation, so concurrent orders can oversell', outcome: 'missed', durationMs: 1346, verdict: 'ok', failed: 0 },
+        caught('receipt-traversal', 'readPublicFile joins the name onto its folder unchecked, so ../ reads files outside it', 'readPublicFile stays inside its folder'),
+      ],
+    },
+  };
+}
+
+/** Four commits over four days by two authors, one of them adding tests. */
+function fixtureHistory(evil: string): History {
+  const commit = (n: number, at: string, author: string, subject: string, added: number, removed: number, files: number, touchesTests: boolean) => ({ sha: String(n).repeat(40), at, author, subject, added, removed, files, touchesTests });
+  return {
+    status: 'read',
+    commits: 4,
+    maxCommits: 200,
+    truncated: false,
+    firstAt: '2026-03-01T10:00:00+00:00',
+    lastAt: '2026-03-04T09:00:00+00:00',
+    activeDays: 3,
+    authors: 2,
+    testCommits: 2,
+    linesAdded: 612,
+    linesRemoved: 9,
+    largestCommitShare: 0.86,
+    fetchMs: 84,
+    timeline: [
+      commit(4, '2026-03-04T09:00:00+00:00', 'Grace Hopper', 'Fix 404, quantities, the race and receipts', 14, 5, 3, false),
+      commit(3, '2026-03-02T23:00:00-05:00', `Ada Lovelace${evil}`, `Add regression tests${evil}`, 61, 0, 1, true),
+      commit(2, '2026-03-01T15:00:00+00:00', 'Ada Lovelace', 'Fix rounding and the last units', 2, 2, 2, false),
+      commit(1, '2026-03-01T10:00:00+00:00', 'Ada Lovelace', 'Start from the starter', 535, 2, 14, true),
+    ],
   };
 }
