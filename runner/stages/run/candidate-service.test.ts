@@ -5,9 +5,9 @@ import { parseHarnessOutput, restartRequestId } from './harness-output.ts';
 describe('groupLeaderArgv', () => {
   it("passes the candidate's command as arguments, never as shell text", () => {
     const argv = groupLeaderArgv(['npm', 'start', '$(touch /tmp/x)', '; rm -rf /']);
-    expect(argv.slice(0, 4)).toEqual(['setsid', '-w', 'sh', '-c']);
-    expect(argv[4]).toBe(`echo "$$" > ${PID_FILE} 2>/dev/null; exec "$@"`);
-    expect(argv.slice(5)).toEqual(['assay-service', 'npm', 'start', '$(touch /tmp/x)', '; rm -rf /']);
+    expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(argv[2]).toBe(`echo "$$" > ${PID_FILE} 2>/dev/null; exec "$@"`);
+    expect(argv.slice(3)).toEqual(['assay-service', 'npm', 'start', '$(touch /tmp/x)', '; rm -rf /']);
   });
 });
 

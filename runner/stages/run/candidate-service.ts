@@ -2,11 +2,12 @@
  * The candidate's service process, across the restarts a suite may ask for.
  *
  * The service is an exec in the candidate's container, and the engine cannot kill an exec alone.
- * So it starts through a two-line wrapper: `setsid` makes it the leader of a new process group,
- * and the shell writes that group's id (its own pid, kept by `exec`) to PID_FILE before it
- * becomes the start command. A restart then signals the whole group (the service and whatever it
- * spawned: `npm start`'s shell and node) with SIGTERM, then SIGKILL after STOP_GRACE_MS, waits
- * until the exec has ended, and starts the same command with the same environment again.
+ * An exec'd process leads its own session and process group (runc makes it so), so the service
+ * starts through a one-line shell that writes its own pid, the group's id, to PID_FILE and then
+ * becomes the start command (`exec` keeps the pid). A restart signals the whole group (the
+ * service and whatever it spawned: `npm start`'s shell and node) with SIGTERM, then SIGKILL after
+ * STOP_GRACE_MS (the process alone where a runtime made no group of it), waits until the exec has
+ * ended, and starts the same command with the same environment again.
  *
  * The restart protocol with the harness (sandbox-images/grader/harness.mjs): the harness prints
  * "ASSAY_RESTART {id, test}" on its stdout, which the runner watches as it streams; the runner
@@ -24,11 +25,11 @@ export const STOP_GRACE_MS = 3000;
 /** How long an exec may take to end after SIGKILL (its output stream closing). */
 const KILLED_WAIT_MS = 2000;
 
-/** argv that starts `argv` as the leader of a new process group and records the group's id. */
+/** argv that runs `argv` after recording its pid (the exec's process group) in PID_FILE. */
 export function groupLeaderArgv(argv: string[]): string[] {
   // The candidate's command is passed as arguments ("$@"), never as shell text. A full /tmp must
   // not keep the service from starting, so the pid write may fail (the restart then fails).
-  return ['setsid', '-w', 'sh', '-c', `echo "$$" > ${PID_FILE} 2>/dev/null; exec "$@"`, 'assay-service', ...argv];
+  return ['sh', '-c', `echo "$$" > ${PID_FILE} 2>/dev/null; exec "$@"`, 'assay-service', ...argv];
 }
 
 /** What the runner answers a restart request with (the ack file's content). */
@@ -136,7 +137,7 @@ export class CandidateService {
   private async signal(group: number | undefined, signal: 'TERM' | 'KILL'): Promise<void> {
     if (group === undefined) return;
     // The shell's own kill (the images carry no /bin/kill); pid and signal are arguments.
-    await this.box.execCaptureStdout(['sh', '-c', 'kill -s "$1" -- "-$2"', 'kill', signal, String(group)], 1024, 5000);
+    await this.box.execCaptureStdout(['sh', '-c', 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2"', 'kill', signal, String(group)], 1024, 5000);
   }
 }
 
