@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ApiError } from './errors.ts';
 import { CHALLENGE_KINDS, RUNTIMES } from '../runner/challenges/manifest.ts';
 import { STAGES } from '../runner/store/states.ts';
+import { OwnTestsSummarySchema } from '../runner/report/insights-tests.ts';
 import { LintInsightSchema } from '../runner/report/insights.ts';
 import { CappedLogSchema, FlagSchema, FLAG_CODES, ReportErrorSchema, ReportSchema, ScoreSchema, STEP_NAMES, STEP_STATUSES, TestResultSchema } from '../runner/report/schema.ts';
 import { CandidateSchema, SUBMISSION_STATUSES, WebhookDeliverySchema } from '../runner/store/submissions.ts';
@@ -154,7 +155,7 @@ export const CandidateReportSchema = z.object({
   flags: z.array(z.object({ code: z.enum(FLAG_CODES), message: z.string().optional() })),
   error: ReportErrorSchema.optional(),
   /** Only the insights the challenge shows candidates (its manifest's `insights.showCandidates`); absent: none. */
-  insights: z.object({ lint: LintInsightSchema.optional() }).optional(),
+  insights: z.object({ lint: LintInsightSchema.optional(), ownTests: OwnTestsSummarySchema.optional() }).optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });

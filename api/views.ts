@@ -1,4 +1,5 @@
 /** What each audience sees of a submission and its report. Built by whitelisting fields, never by deleting them. */
+import { ownTestsSummary } from '../runner/report/insights-tests.ts';
 import { redactedTail, redactSecrets } from '../runner/report/redact.ts';
 import { CANDIDATE_FLAG_MESSAGES, CANDIDATE_LOG_STEPS, type Report } from '../runner/report/schema.ts';
 import type { SubmissionRecord } from '../runner/store/submissions.ts';
@@ -81,9 +82,10 @@ export function candidateReport(report: Report): CandidateReport {
   });
 }
 
-/** The insights the grading manifest chose to show the candidate (none by default): the lint summary of their own files. */
+/** The insights the grading manifest chose to show the candidate (none by default): the lint summary of their own files, the summary of their own tests. */
 function candidateInsights(report: Report): Pick<CandidateReport, 'insights'> {
   const shown = report.insights?.shownToCandidates ?? [];
   const lint = shown.includes('lint') ? report.insights?.lint : undefined;
-  return lint ? { insights: { lint } } : {};
+  const own = shown.includes('ownTests') ? report.insights?.ownTests : undefined;
+  return lint || own ? { insights: { ...(lint ? { lint } : {}), ...(own ? { ownTests: ownTestsSummary(own) } : {}) } } : {};
 }

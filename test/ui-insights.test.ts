@@ -210,6 +210,28 @@ describe('the API, the candidate view and webhooks', () => {
     expect(JSON.parse(JSON.stringify(webhookPayload(record, base, report))).insights).toEqual(reviewer.body.insights);
   });
 
+  it('with the challenge showing own tests to candidates: their JSON and page carry the summary, never the bugs caught or the output', async () => {
+    const { record, token, report } = await seed(withInsights({ ...fixtureInsights({ hostile: true }), shownToCandidates: ['ownTests'] }));
+    const candidate = await request(api.app).get(`/v1/submissions/${record.id}/report`).set('authorization', `Bearer ${token}`);
+    expect(candidate.status).toBe(200);
+    const own = report.insights!.ownTests!;
+    expect(candidate.body.insights).toEqual({
+      ownTests: { status: own.status, command: own.command, runner: own.runner, passed: 11, failed: 0, skipped: 0, total: 11, durationMs: own.durationMs, coverage: own.coverage },
+    });
+    const json = JSON.stringify(candidate.body);
+    for (const hidden of ['oversell', 'bugsCaught', 'TAP version', 'Lovelace', 'AKIA']) expect(json).not.toContain(hidden);
+
+    const page = await browser.newPage();
+    await page.goto(`${base}/v1/submissions/${record.id}/report.html#token=${token}`);
+    const section = page.locator('[data-testid=candidate-own-tests]');
+    await section.waitFor();
+    await expect(section.locator('[data-testid=own-tests-summary]').textContent()).resolves.toContain('11 passed, 0 failed, 0 skipped of 11');
+    await expect(section.locator('[data-testid=own-coverage]').textContent()).resolves.toContain('lines 89.03%');
+    await expect(page.locator('[data-testid=bugs-caught]').count()).resolves.toBe(0);
+    await expect(page.locator('[data-testid=candidate-insights]').count()).resolves.toBe(0); // lint is not shown
+    await page.close();
+  });
+
   it('with the challenge showing lint to candidates: their JSON and their page carry the lint summary, and nothing else of the insights', async () => {
     const { record, token, report } = await seed(withInsights(fixtureInsights({ hostile: true, showCandidates: true })));
     const candidate = await request(api.app).get(`/v1/submissions/${record.id}/report`).set('authorization', `Bearer ${token}`);

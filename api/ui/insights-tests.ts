@@ -6,7 +6,7 @@
  * of it goes through `text()` inside `html`, in SVG `<title>`s too.
  */
 import type { History } from '../../runner/report/insights-history.ts';
-import type { BugsCaught, OwnTests } from '../../runner/report/insights-tests.ts';
+import type { BugsCaught, OwnTests, OwnTestsSummary } from '../../runner/report/insights-tests.ts';
 import { html, SafeHtml, text } from './html.ts';
 
 const badge = (cls: string, label: string) => html`<span class="badge ${cls}">${label}</span>`;
@@ -16,7 +16,7 @@ const STATUS_CLASS = { passed: 'ok', failed: 'bad', error: 'bad', none: 'skipped
 const OUTCOME_CLASS = { caught: 'ok', missed: 'bad', not_applicable: 'skipped', not_run: 'skipped' } as const;
 const COVERAGE_TOOL = { node: 'Node.js', c8: 'c8', istanbul: 'istanbul', 'coverage.py': 'coverage.py' } as const;
 
-function coverageLine(own: OwnTests): SafeHtml | string {
+function coverageLine(own: OwnTestsSummary): SafeHtml | string {
   const c = own.coverage;
   if (!c) return '';
   const parts = (['lines', 'branches', 'functions', 'statements'] as const).filter((k) => c[k] !== undefined).map((k) => `${k} ${c[k]}%`);
@@ -31,16 +31,21 @@ ${bugs.details.map(
 )}</tbody></table></div>`;
 }
 
-/** The candidate's own tests and, when the challenge declares mutants, the bugs they catch. */
-export function ownTestsPart(own: OwnTests): SafeHtml {
+/** Status, counts, time, command and why: the line reviewers and (when shown) candidates read. */
+function summaryLine(own: OwnTestsSummary): SafeHtml {
   const parts = [
     own.total !== undefined ? `${own.passed ?? 0} passed, ${own.failed ?? 0} failed, ${own.skipped ?? 0} skipped of ${own.total}` : '',
     own.durationMs !== undefined ? seconds(own.durationMs) : '',
     own.command ? html`<code>${text(own.command)}</code>` : '',
     own.reason ? text(own.reason) : '',
   ].filter((p) => p !== '');
+  return html`<p data-testid="own-tests-summary">${badge(STATUS_CLASS[own.status], own.status)} ${parts.map((p, i) => html`${i ? ' · ' : ''}${p}`)}</p>`;
+}
+
+/** The candidate's own tests and, when the challenge declares mutants, the bugs they catch. */
+export function ownTestsPart(own: OwnTests): SafeHtml {
   return html`<div data-insight="ownTests"><h3>The candidate’s own tests</h3>
-<p data-testid="own-tests-summary">${badge(STATUS_CLASS[own.status], own.status)} ${parts.map((p, i) => html`${i ? ' · ' : ''}${p}`)}</p>
+${summaryLine(own)}
 ${coverageLine(own)}
 ${own.notes?.length ? html`<p class="muted">${own.notes.join('; ')}</p>` : ''}
 ${own.bugsCaught ? bugsPart(own.bugsCaught) : ''}
@@ -88,4 +93,10 @@ ${h.timeline.slice(0, 200).map(
 export function ownTestsAndHistory(insights: { ownTests?: OwnTests | undefined; history?: History | undefined } | undefined): SafeHtml | string {
   if (!insights?.ownTests && !insights?.history) return '';
   return html`${insights.ownTests ? ownTestsPart(insights.ownTests) : ''}${insights.history ? historyPart(insights.history) : ''}`;
+}
+
+/** The candidate's page, when the challenge shows them their own tests' summary (never the bugs caught). */
+export function candidateOwnTestsSection(insights: { ownTests?: OwnTestsSummary | undefined } | undefined): SafeHtml | string {
+  if (!insights?.ownTests) return '';
+  return html`<section data-testid="candidate-own-tests"><h2>Your own tests <span class="muted">(not scored)</span></h2>${summaryLine(insights.ownTests)}${coverageLine(insights.ownTests)}</section>`;
 }

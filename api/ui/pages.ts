@@ -5,7 +5,7 @@ import { FINAL_STATUSES, type SubmissionRecord } from '../../runner/store/submis
 import type { CandidateReport } from '../schemas.ts';
 import { html, layout, SafeHtml, text, type LayoutOptions } from './html.ts';
 import { candidateInsightsSection, insightsSection } from './insights.ts';
-import { ownTestsAndHistory } from './insights-tests.ts';
+import { candidateOwnTestsSection, ownTestsAndHistory } from './insights-tests.ts';
 
 type User = NonNullable<LayoutOptions['user']>;
 
@@ -157,7 +157,8 @@ ${report.tests.map((t) => html`<tr><td>${badge(t.status, t.status)}</td><td>${t.
 </tbody></table><p class="muted">${report.hiddenTests.count} more tests (${report.hiddenTests.maxPoints} points) are not shown; they count in the score.</p></section>
 <section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li data-step="${s.name}">${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}${s.logTail !== undefined ? html`<pre>${text(s.logTail) || '(no output)'}</pre>` : ''}</li>`)}</ul>
 ${report.flags.length ? html`<p>Flags:</p><ul>${report.flags.map((f) => html`<li>${badge('bad', f.code)}${f.message ? html` ${text(f.message)}` : ''}</li>`)}</ul>` : ''}</section>
-${candidateInsightsSection(report.insights)}` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
+${candidateInsightsSection(report.insights)}
+${candidateOwnTestsSection(report.insights)}` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,
   );
 }
 

@@ -92,3 +92,16 @@ export const OwnTestsSchema = z.object({
   bugsCaught: BugsCaughtSchema.optional(),
 });
 export type OwnTests = z.infer<typeof OwnTestsSchema>;
+
+/**
+ * What a challenge may show the candidate of their own tests (`insights.showCandidates`): the
+ * status, counts, time and coverage. Never the bugs caught (each mutant names a planted bug) nor
+ * the output or notes.
+ */
+export const OwnTestsSummarySchema = OwnTestsSchema.pick({ status: true, reason: true, command: true, runner: true, passed: true, failed: true, skipped: true, total: true, durationMs: true, coverage: true });
+export type OwnTestsSummary = z.infer<typeof OwnTestsSummarySchema>;
+
+export function ownTestsSummary(own: OwnTests): OwnTestsSummary {
+  const { bugsCaught: _bugs, log: _log, notes: _notes, verdict: _verdict, ...summary } = own;
+  return summary;
+}

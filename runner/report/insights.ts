@@ -126,7 +126,7 @@ export const DiffInsightSchema = z.object({
 export type DiffInsight = z.infer<typeof DiffInsightSchema>;
 
 /** The insights a challenge's manifest may show candidates (`insights.showCandidates`); the others are for reviewers only. */
-export const CANDIDATE_INSIGHTS = ['lint'] as const;
+export const CANDIDATE_INSIGHTS = ['lint', 'ownTests'] as const;
 export type CandidateInsight = (typeof CANDIDATE_INSIGHTS)[number];
 
 export const InsightsSchema = z.object({
