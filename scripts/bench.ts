@@ -11,8 +11,11 @@
  *   4. dependency install of a small Express app: cold, then warm (same lockfile);
  *   5. API: GET /v1/submissions/:id under load (autocannon, 10 connections at a steady total
  *      rate): p50/p99;
- *   6. a hostile submission's cost: worker time of a service that spins forever after /health.
- * Takes: --runs N (default 20), --throughput N (default 50), --rate R (default 500).
+ *   6. a hostile submission's cost: worker time of a service that spins forever after /health;
+ *   7. the candidate's own tests: debug-app's reference (11 tests with coverage, 6 mutants) with
+ *      own tests on and off, and the fetch of a 250-commit repository with and without history.
+ * Takes: --runs N (default 20), --throughput N (default 50), --rate R (default 500), --own-runs N
+ * (default 5, section 7).
  * Uses the local Redis from .assay/env (own key prefix), the Docker engine, git over HTTP on
  * loopback. Prints a table; writes docs/benchmarks.json.
  */
@@ -25,13 +28,14 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadImages } from '../runner/sandbox/index.ts';
+import { fetchRepository } from '../runner/stages/fetch/index.ts';
 import { startGitServer } from '../runner/devtools/git-server.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import { localEnv } from './lib/local-env.ts';
 import { ROOT, startProcess, stopProcess, waitForHttp } from '../runner/devtools/processes.ts';
 
 const run = promisify(execFile);
-const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '20' }, throughput: { type: 'string', default: '50' }, rate: { type: 'string', default: '500' } } });
+const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '20' }, throughput: { type: 'string', default: '50' }, rate: { type: 'string', default: '500' }, 'own-runs': { type: 'string', default: '5' } } });
 const RUNS = Number(opts.runs);
 const THROUGHPUT_N = Number(opts.throughput);
 const RATE = Number(opts.rate);
@@ -199,6 +203,53 @@ const hostile = await withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, async (stack)
 });
 results.hostile = { busyLoop: hostile };
 
+// 7. The candidate's own tests: debug-app's reference runs its 11 tests (with coverage), then its
+// tests once per mutant (6), each in a fresh sandbox, beside and after the hidden suite. Then the
+// history: a 250-commit repository fetched alone and with 200 commits of history.
+const OWN_RUNS = Number(opts['own-runs']);
+console.log(`7. own tests and mutants on debug-app, ${OWN_RUNS} submissions with own tests on, then off ...`);
+const debugRef = await git.addRepo('bench-debug', { dir: path.join(ROOT, 'challenges/debug-app/reference/fixed') });
+const debugRuns = (ownTests: boolean) =>
+  withStack({ ASSAY_WORKER_CONCURRENCY: '1', ASSAY_OWN_TESTS: String(ownTests) }, async (stack) => {
+    await stack.startWorker();
+    const rows: { total: number; ownTests: number; ownRun: number; mutants: number; caught: number }[] = [];
+    for (let i = 0; i < OWN_RUNS + 1; i++) {
+      const t0 = Date.now();
+      const rec = await stack.submit({ challenge: 'debug-app', repoUrl: debugRef.url });
+      await stack.waitForFinal(rec.id, 300_000, 10);
+      const total = Date.now() - t0;
+      const report = (await stack.store.getReport(rec.id))!;
+      if (report.score.percent !== 100) throw new Error(`debug-app bench submission scored ${report.score.percent}%`);
+      for (let d = Date.now() + 10_000; Date.now() < d && ((await stack.queue.depth()).active ?? 0) > 0; ) await new Promise((r) => setTimeout(r, 20));
+      if (i === 0) continue; // warm-up
+      const own = report.insights?.ownTests;
+      rows.push({ total, ownTests: report.timings.ownTests ?? 0, ownRun: own?.durationMs ?? 0, mutants: own?.bugsCaught?.durationMs ?? 0, caught: own?.bugsCaught?.caught ?? 0 });
+    }
+    return rows;
+  });
+const ownOn = await debugRuns(true);
+const ownOff = await debugRuns(false);
+const p50Of = (rows: Record<string, number>[], k: string) => pct(rows.map((r) => r[k]!), 50);
+const ownTestsResult = {
+  on: { e2eP50: p50Of(ownOn, 'total'), e2eP95: pct(ownOn.map((r) => r.total), 95), ownTestsP50: p50Of(ownOn, 'ownTests'), ownRunP50: p50Of(ownOn, 'ownRun'), mutantsP50: p50Of(ownOn, 'mutants'), caught: ownOn[0]?.caught ?? 0 },
+  off: { e2eP50: p50Of(ownOff, 'total'), e2eP95: pct(ownOff.map((r) => r.total), 95) },
+};
+const historyRepo = await git.addRepo('bench-history', { dir: path.join(ROOT, 'challenges/debug-app/reference/fixed') });
+for (let i = 1; i < 250; i++) await git.commit('bench-history', { [`notes/${i % 25}.md`]: `note ${i}\n`.repeat(1 + (i % 7)) });
+const fetchTimes = async (maxCommits: number) => {
+  const out: { fetchMs: number; historyMs: number }[] = [];
+  for (let i = 0; i < OWN_RUNS; i++) {
+    const destDir = mkdtempSync(path.join(os.tmpdir(), 'assay-bench-history-'));
+    const policy = { allowHttp: true, allowPrivate: true, allowedHosts: [] };
+    const r = await fetchRepository({ repoUrl: historyRepo.url, destDir, policy, timeoutMs: 60_000, maxBytes: 100 * 1024 * 1024, lowSpeedBytesPerSecond: 1024, lowSpeedSeconds: 20, tokens: {}, ...(maxCommits ? { history: { maxCommits, timeoutMs: 20_000 } } : {}) });
+    await run('rm', ['-rf', destDir]);
+    out.push({ fetchMs: r.durationMs, historyMs: r.history?.durationMs ?? 0 });
+  }
+  return { fetchP50: pct(out.map((o) => o.fetchMs), 50), historyP50: pct(out.map((o) => o.historyMs), 50) };
+};
+const historyResult = { tipOnly: await fetchTimes(0), with200: await fetchTimes(200) };
+results.ownTests = { ...ownTestsResult, history: historyResult };
+
 // 5. API read latency under load.
 console.log(`5. API: GET /v1/submissions/:id at ${RATE} req/s ...`);
 const port = String(20000 + Math.floor(Math.random() * 20000));
@@ -234,6 +285,10 @@ for (const [k, v] of Object.entries(cpu)) console.log(`       ${k}: ${v.perSubmi
 console.log(`4.   install cold ${ms(install.coldMs)}, warm ${ms(install.warmMs)}, warm/cold ${(install.ratio * 100).toFixed(0)}% (target <= 25%)`);
 console.log(`5.   GET p50 ${apiResult.p50} ms, p99 ${apiResult.p99} ms at ${apiResult.rps.toFixed(0)} req/s, errors ${apiResult.errors}, non-2xx ${apiResult.non2xx} (target p99 < 20 ms at ${RATE} req/s)`);
 console.log(`6.   busy-loop submission: ${ms(hostile.workerMs)} of worker time, ${hostile.percent}%, flags ${hostile.flags.join(', ') || 'none'}`);
+console.log(
+  `7.   debug-app e2e p50 ${ms(ownTestsResult.on.e2eP50)} with own tests, ${ms(ownTestsResult.off.e2eP50)} without (${((ownTestsResult.on.e2eP50 / ownTestsResult.off.e2eP50 - 1) * 100).toFixed(0)}% more); own run ${ms(ownTestsResult.on.ownRunP50)}, ${ownTestsResult.on.caught} of 6 mutants in ${ms(ownTestsResult.on.mutantsP50)}, own tests in all ${ms(ownTestsResult.on.ownTestsP50)} p50`,
+);
+console.log(`     history: a 250-commit repository fetched in ${ms(historyResult.tipOnly.fetchP50)} alone; 200 commits of history add ${ms(historyResult.with200.historyP50)} p50`);
 results.ratios = { e2eOverFloor: ratio, throughput: throughput.c2! / throughput.c1!, warmOverCold: install.ratio };
 writeFileSync(path.join(ROOT, 'docs/benchmarks.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten to docs/benchmarks.json');
