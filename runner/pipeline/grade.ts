@@ -15,7 +15,7 @@ import type { Logger } from '../log.ts';
 import { ReportBuilder, type Outcome } from '../report/builder.ts';
 import type { Report } from '../report/schema.ts';
 import { isEngineUnavailable, type DockerClient, type Images } from '../sandbox/index.ts';
-import { analysisStage } from '../stages/analysis/stage.ts';
+import { startAnalysis } from '../stages/analysis/stage.ts';
 import { buildStage } from '../stages/build/stage.ts';
 import { fetchStage } from '../stages/fetch/stage.ts';
 import { installStage } from '../stages/install/stage.ts';
@@ -67,12 +67,13 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     // Service challenges: the grader starts while the repository is fetched (the candidate joins its namespace).
     const earlyGrader = job.challenge.manifest.kind === 'service' ? containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'none' }, log)) : undefined;
     const services = servicesStage(job, earlyGrader); // Postgres, Redis: in the grader's namespace, ready before the service starts
+    const analysis = startAnalysis(job); // its container loads the analysers during the fetch; the workspace follows after the pack
 
     await job.progress('fetching');
     const { repoDir } = await fetchStage(job, { repoUrl: input.repoUrl, localPath: input.localPath, ref: input.ref ?? 'HEAD' });
     await job.progress('packing');
     const packed = await packStage(job, repoDir, input.path);
-    analysisStage(job, { repoDir, ...(packed.runnable ? { packedTar: packed.tar } : {}) }); // insights, beside install and tests; scoring waits for them
+    analysis.analyse({ repoDir, ...(packed.runnable ? { packedTar: packed.tar } : {}) }); // insights, beside install and tests; scoring waits for them
     if (!packed.runnable) return await score(job, { runtime: null, results: [], notRunReason: `not run: ${packed.reason}` });
     const { candidate, grader, files } = await installStage(job, packed.plan, packed.tar, earlyGrader);
     if (files) startOwnTests(job, { repoDir, ...(input.path ? { subPath: input.path } : {}), plan: packed.plan, files }); // in sandboxes of their own, beside the build and the tests

@@ -44,6 +44,7 @@ export class ReportBuilder {
   private readonly insightParts: Partial<Omit<Insights, 'notes'>> = {};
   private readonly insightNotes: InsightNote[] = [];
   private readonly analyses: Promise<void>[] = [];
+  private readonly settleHooks: (() => void)[] = [];
 
   constructor(private readonly id: ReportIdentity) {}
 
@@ -113,8 +114,17 @@ export class ReportBuilder {
     this.analyses.push(work.catch(() => undefined));
   }
 
-  /** Waits for every analysis started with analysing() (the score stage, before completed()). */
+  /**
+   * Runs once when the run first waits for its analyses: an analysis started early (its container
+   * beside the fetch) that was never given its input learns here that it will not be, and gives up.
+   */
+  onInsightsSettle(hook: () => void): void {
+    this.settleHooks.push(hook);
+  }
+
+  /** Waits for every analysis started with analysing() (the score stage, before completed(); the cleanup on every path). */
   async insightsSettled(): Promise<void> {
+    for (const hook of this.settleHooks.splice(0)) hook();
     await Promise.all(this.analyses);
   }
 

@@ -189,3 +189,39 @@ export function findSecrets(text, max = 20) {
   }
   return out;
 }
+
+const PRIVATE_KEY_BEGIN = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----/;
+const PRIVATE_KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+const MASKING = SECRET_PATTERNS.filter((p) => p.kind !== 'private_key').map((p) => ({ kind: p.kind, re: new RegExp(p.re.source, `${p.re.flags}g`) }));
+
+/**
+ * The text with every secret-looking value masked as findSecrets reports it, and private key
+ * blocks hidden line by line (the line count stays, so a diff of it keeps its line numbers).
+ * What the reviewer's diff view shows of the candidate's files goes through this first.
+ */
+export function maskSecretsIn(text) {
+  const lines = text.split('\n');
+  let inKey = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const begin = PRIVATE_KEY_BEGIN.exec(line);
+    if (begin || inKey) {
+      const ends = PRIVATE_KEY_END.test(line);
+      lines[i] = begin ? `[${begin[1].toLowerCase()} hidden]` : ends ? '[end of the private key]' : '[private key line hidden]';
+      inKey = !ends;
+      continue;
+    }
+    let out = line;
+    for (const { kind, re } of MASKING) {
+      out = out.replace(re, (match, ...args) => {
+        const groups = typeof args[args.length - 1] === 'object' ? args[args.length - 1] : undefined;
+        const value = groups?.v ?? (typeof args[0] === 'string' ? args[0] : match);
+        if (value.includes('********')) return match; // masked already, by a more specific pattern
+        if (kind === 'generic_secret' && (PLACEHOLDER.test(value) || (value.length < 16 && /^[A-Za-z]+$/.test(value)))) return match;
+        return match.replace(value, maskSecret(value));
+      });
+    }
+    lines[i] = out;
+  }
+  return lines.join('\n');
+}

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 interface Measures {
   findSecrets(text: string, max?: number): { line: number; kind: string; masked: string }[];
+  maskSecretsIn(text: string): string;
   maskSecret(value: string): string;
   findDuplicates(files: { file: string; text: string }[]): { blocks: number; lines: number; top: { lines: number; at: { file: string; line: number }[] }[] };
   pythonFunctions(text: string): { name: string; line: number; lines: number }[];
@@ -39,6 +40,24 @@ describe('secret-looking strings', () => {
   it('leaves placeholders, references and plain words alone', () => {
     const text = ['API_KEY=your-api-key', 'const token = createToken(user);', 'password: "${DB_PASSWORD}"', "headers: { token: 'authorization' }", 'SECRET=<secret>'].join('\n');
     expect(m.findSecrets(text)).toEqual([]);
+  });
+});
+
+describe('secrets masked in the text the diff shows', () => {
+  it('masks each value in place and hides a private key block line by line, keeping the line count', () => {
+    const aws = 'AKIA' + 'IOSFODNN7EXAMPLE';
+    const text = [`AWS_ACCESS_KEY_ID=${aws}`, 'const region = "eu-west-1";', '-----BEGIN RSA PRIVATE KEY-----', 'MIIEpAIBAAKCAQEA75', 'c2VjcmV0', '-----END RSA PRIVATE KEY-----', 'export DB_PASSWORD="pa55word-long"', 'API_KEY=your-api-key'].join('\n');
+    const masked = m.maskSecretsIn(text);
+    expect(masked.split('\n')).toEqual([
+      'AWS_ACCESS_KEY_ID=AKIA******** (20 chars)',
+      'const region = "eu-west-1";',
+      '[rsa private key hidden]',
+      '[private key line hidden]',
+      '[private key line hidden]',
+      '[end of the private key]',
+      'export DB_PASSWORD="pa5******** (13 chars)"',
+      'API_KEY=your-api-key',
+    ]);
   });
 });
 

@@ -1,14 +1,16 @@
 /**
  * Analysis stage: the insights a reviewer reads beside the score (lint, size, hygiene, the diff
- * against the challenge's starter). It starts right after the pack, runs beside the install and
- * the tests, and the score stage waits for it (ReportBuilder.analysing / insightsSettled). It
- * never fails the grade and never changes the score: whatever goes wrong becomes a note.
+ * against the challenge's starter). Its container starts beside the fetch, the analyses run after
+ * the pack beside the install and the tests, and the score stage waits for them
+ * (ReportBuilder.analysing / insightsSettled). It never fails the grade and never changes the
+ * score: whatever goes wrong becomes a note.
  *
  * - hygiene: on the worker, from the fetched repository's listing (./hygiene.ts);
  * - lint, size, secrets and diff: Assay's analyser (sandbox-images/analysis/analyse.mjs) in a
  *   container of the analysis image with the candidate's service's guarantees (no network,
  *   read-only root, capabilities dropped, limits), given the packed workspace and the starter.
  */
+import { PassThrough } from 'node:stream';
 import { readStarter } from '../../challenges/repository.ts';
 import type { InsightNote } from '../../report/insights.ts';
 import { describeVerdict, SandboxContainer, type SandboxLimits, type SandboxSpec } from '../../sandbox/index.ts';
@@ -34,12 +36,77 @@ export const ANALYSIS_LIMITS: SandboxLimits = { memoryMb: 768, cpus: 1, pids: 64
 const ANALYSER_OPTIONS = { maxFiles: 3000, maxFileBytes: 1024 * 1024, maxPatchBytes: 256 * 1024 };
 const STDOUT_BYTES = 2 * 1024 * 1024;
 
-/** Starts the analyses; the report waits for them before it is scored. Never throws. */
-export function analysisStage(job: Job, input: AnalysisInput): void {
-  job.report.analysing(analyse(job, input));
+/** What the pipeline holds between the early start (beside the fetch) and the pack. */
+export interface AnalysisHandle {
+  /** Gives the analyses their input and lets them run; the report waits for them before it is scored. Never throws. */
+  analyse(input: AnalysisInput): void;
 }
 
-async function analyse(job: Job, input: AnalysisInput): Promise<void> {
+/**
+ * Starts the analysis container beside the fetch (it loads the analysers while it waits for its
+ * files: sandbox-images/analysis/receive.mjs) and streams it the starter. analyse() streams the
+ * packed workspace and starts the hygiene listing. A run that fails before analyse() gives up the
+ * container when it first waits for its insights (ReportBuilder.onInsightsSettle), so the cleanup
+ * never waits on a container still waiting for its files.
+ */
+export function startAnalysis(job: Job): AnalysisHandle {
+  const image = job.images.analysis;
+  const input = new PassThrough();
+  // Destroying it (giving up) is the normal end of an analysis that never got its input; the
+  // container start sees it through its own read of the stream.
+  input.on('error', () => undefined);
+  let given = false;
+  const giveUp = () => {
+    if (!given) input.destroy(new Error('the run ended before the analyses had their input'));
+  };
+  job.report.onInsightsSettle(giveUp);
+  // The starter and the options go first; the workspace follows once packed.
+  const head = image ? headerTar(job) : Promise.resolve(undefined);
+  const started = image
+    ? job.containers.track(
+        (async () => {
+          const spec: SandboxSpec = { ...job.specBase, image: image.tag, role: 'analysis', limits: ANALYSIS_LIMITS, network: { mode: 'none' } };
+          head.then((tar) => (tar ? input.write(tar) : undefined)).catch((err: unknown) => input.destroy(err instanceof Error ? err : new Error(String(err))));
+          return SandboxContainer.start(job.docker, spec, input, { outputBytes: 16 * 1024, stdoutBytes: STDOUT_BYTES, killAfterOutputBytes: 4 * STDOUT_BYTES, log: job.log });
+        })(),
+      )
+    : undefined;
+  return {
+    analyse(analysisInput) {
+      given = true;
+      const sandboxed = async (notes: InsightNote[]): Promise<AnalyserResult | undefined> => {
+        if (!image || !started) {
+          notes.push({ analysis: 'lint', code: 'failed', message: 'no analysis image on this worker (scripts/build-images.sh builds it): lint, size and diff were not measured' });
+          return undefined;
+        }
+        if (!analysisInput.packedTar) {
+          input.destroy(new Error('nothing to analyse'));
+          await job.containers.discard(started);
+          notes.push({ analysis: 'lint', code: 'skipped', message: 'the submission was not packed (nothing to run), so it was not linted or measured' });
+          return undefined;
+        }
+        const workspace = analysisInput.packedTar;
+        await head.catch(() => undefined); // the starter is in the stream before the workspace
+        input.end(workspace);
+        return runAnalyser(job, started, notes);
+      };
+      job.report.analysing(analyse(job, analysisInput, sandboxed));
+    },
+  };
+}
+
+/** The starter (under .assay/starter/, a path candidates cannot ship) and the analyser's options, as a tar. */
+async function headerTar(job: Job): Promise<Buffer> {
+  job.report.useImage('analysis', job.images.analysis!);
+  const starter = await readStarter(job.challenge);
+  const options = { ...ANALYSER_OPTIONS, budgetMs: ANALYSIS_BUDGET_MS, exclude: [job.challenge.manifest.suite.workspacePath] };
+  return createTar([
+    ...starter.map((f) => ({ type: 'file' as const, path: `.assay/starter/${f.path}`, content: f.content })),
+    { type: 'file' as const, path: '.assay/analysis.json', content: Buffer.from(JSON.stringify(options)) },
+  ]);
+}
+
+async function analyse(job: Job, input: AnalysisInput, sandboxed: (notes: InsightNote[]) => Promise<AnalyserResult | undefined>): Promise<void> {
   const t0 = Date.now();
   job.log.info({ stage: 'analysis' }, 'analysis started');
   const notes: InsightNote[] = [];
@@ -49,7 +116,7 @@ async function analyse(job: Job, input: AnalysisInput): Promise<void> {
       notes.push({ analysis: 'hygiene', code: 'failed', message: 'the repository could not be listed' });
       return undefined;
     }),
-    input.packedTar ? runAnalyser(job, input.packedTar, notes) : skipped(notes),
+    sandboxed(notes),
   ]);
   if (analysed) {
     if (analysed.lint) job.report.insight('lint', analysed.lint);
@@ -70,40 +137,13 @@ async function analyse(job: Job, input: AnalysisInput): Promise<void> {
   job.log.info({ stage: 'analysis', durationMs, notes: notes.length }, 'analysis done');
 }
 
-async function skipped(notes: InsightNote[]): Promise<undefined> {
-  notes.push({ analysis: 'lint', code: 'skipped', message: 'the submission was not packed (nothing to run), so it was not linted or measured' });
-  return undefined;
-}
-
-/** Runs the analyser in its sandbox; undefined (and a note) when it could not give a result. */
-async function runAnalyser(job: Job, packedTar: Buffer, notes: InsightNote[]): Promise<AnalyserResult | undefined> {
-  const image = job.images.analysis;
-  if (!image) {
-    notes.push({ analysis: 'lint', code: 'failed', message: 'no analysis image on this worker (scripts/build-images.sh builds it): lint, size and diff were not measured' });
-    return undefined;
-  }
+/** Waits for the analyser's result; undefined (and a note) when it could not give one. */
+async function runAnalyser(job: Job, started: Promise<SandboxContainer>, notes: InsightNote[]): Promise<AnalyserResult | undefined> {
   const fail = (message: string) => {
     notes.push({ analysis: 'lint', code: 'failed', message: `the analyser ${message}: lint, size and diff were not measured` });
     return undefined;
   };
-  let started: Promise<SandboxContainer> | undefined;
   try {
-    job.report.useImage('analysis', image);
-    const starter = await readStarter(job.challenge);
-    const options = { ...ANALYSER_OPTIONS, budgetMs: ANALYSIS_BUDGET_MS, exclude: [job.challenge.manifest.suite.workspacePath] };
-    const extra = await createTar([
-      ...starter.map((f) => ({ type: 'file' as const, path: `.assay/starter/${f.path}`, content: f.content })),
-      { type: 'file' as const, path: '.assay/analysis.json', content: Buffer.from(JSON.stringify(options)) },
-    ]);
-    const spec: SandboxSpec = {
-      ...job.specBase,
-      image: image.tag,
-      role: 'analysis',
-      limits: ANALYSIS_LIMITS,
-      network: { mode: 'none' },
-      command: ['node', '/opt/assay/analysis/analyse.mjs', '/workspace'],
-    };
-    started = job.containers.track(SandboxContainer.start(job.docker, spec, Buffer.concat([packedTar, extra]), { outputBytes: 16 * 1024, stdoutBytes: STDOUT_BYTES, killAfterOutputBytes: 4 * STDOUT_BYTES, log: job.log }));
     const box = await started;
     const run = await box.waitForExit(ANALYSIS_TIMEOUT_MS, job.signal);
     if (run.timedOut) {
@@ -122,7 +162,7 @@ async function runAnalyser(job: Job, packedTar: Buffer, notes: InsightNote[]): P
     return fail(`could not run (${err instanceof Error ? err.message.slice(0, 200) : 'unknown error'})`);
   } finally {
     // Its memory is better given back now than when the job ends.
-    if (started) await job.containers.discard(started);
+    await job.containers.discard(started);
   }
 }
 

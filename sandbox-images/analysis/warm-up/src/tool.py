@@ -1,0 +1,5 @@
+import os
+
+
+def total(items):
+    return sum(i["price"] for i in items if i)
