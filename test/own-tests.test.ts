@@ -19,7 +19,7 @@ import { gradeSubmission, type GradeInput } from '../runner/pipeline/grade.ts';
 import type { OwnTests } from '../runner/report/insights-tests.ts';
 import type { Report } from '../runner/report/schema.ts';
 import { countManaged } from '../runner/sandbox/index.ts';
-import { fetchRepository } from '../runner/stages/fetch/index.ts';
+import { fetchHistory, fetchRepository } from '../runner/stages/fetch/index.ts';
 import { summariseHistory } from '../runner/stages/history/history.ts';
 import { planOwnTests } from '../runner/stages/own-tests/plan.ts';
 import { planRuntime } from '../runner/stages/plan/index.ts';
@@ -264,27 +264,25 @@ describe('history', () => {
     expect(ownTests(report).bugsCaught).toMatchObject({ caught: 6, of: 6 });
   });
 
+  /** Fetches the commit as the grading does, and its history beside it. */
+  async function fetchBoth(url: string, maxCommits: number, maxBytes = 10 * 1024 * 1024) {
+    const common = { repoUrl: url, policy: config.fetch.policy, timeoutMs: 20_000, maxBytes, lowSpeedBytesPerSecond: 1024, lowSpeedSeconds: 10, tokens: {} };
+    const fetched = fetchRepository({ ...common, destDir: await mkdtemp(path.join(scratch, 'fetch-')) });
+    const history = fetchHistory({ ...common, maxCommits, commit: fetched.then((f) => f.commit) });
+    return { fetched: await fetched, history: summariseHistory(await history, maxCommits) };
+  }
+
   it('stops at the operator’s cap, and says so; 0 turns it off', async () => {
     const commits = Array.from({ length: 7 }, (_, i) => ({ files: { [`notes/${i}.md`]: `note ${i}\n` }, author: 'Ada', email: 'ada@example.com', date: day(1 + (i % 3), 8 + i), message: `note ${i}` }));
     const url = await historyRepo('capped-history', `${DEBUG}/starter`, commits);
-    const fetchInput = async (maxCommits: number) => ({
-      repoUrl: url,
-      destDir: await mkdtemp(path.join(os.tmpdir(), 'assay-history-')),
-      policy: config.fetch.policy,
-      timeoutMs: 20_000,
-      maxBytes: 10 * 1024 * 1024,
-      lowSpeedBytesPerSecond: 1024,
-      lowSpeedSeconds: 10,
-      tokens: {},
-      ...(maxCommits ? { history: { maxCommits, timeoutMs: 10_000 } } : {}),
-    });
-    const capped = await fetchRepository(await fetchInput(3));
-    expect(summariseHistory(capped.history!, 3)).toMatchObject({ status: 'read', commits: 3, truncated: true, linesAdded: 3 });
-    const all = await fetchRepository(await fetchInput(200));
-    expect(summariseHistory(all.history!, 200)).toMatchObject({ status: 'read', commits: 7, truncated: false });
-    const off = await fetchRepository(await fetchInput(0));
-    expect(off.history).toBeUndefined();
-    expect(off.commit).toBe(all.commit);
+    expect((await fetchBoth(url, 3)).history).toMatchObject({ status: 'read', commits: 3, truncated: true, linesAdded: 3 });
+    expect((await fetchBoth(url, 7)).history).toMatchObject({ status: 'read', commits: 7, truncated: false });
+    const all = await fetchBoth(url, 200);
+    expect(all.history).toMatchObject({ status: 'read', commits: 7, truncated: false });
+    expect(all.history.timeline[0]!.sha).toBe(all.fetched.commit);
+
+    const off = await grade('simple-api', { repoUrl: await historyRepo('history-off', 'challenges/simple-api/reference/node', commits.slice(0, 2)) }, builtIn, loadConfig({ ASSAY_FETCH_ALLOW_HTTP: 'true', ASSAY_FETCH_ALLOW_PRIVATE: 'true', ASSAY_HISTORY_MAX_COMMITS: '0' }));
+    expect(off.insights?.history).toMatchObject({ status: 'none', reason: 'history is turned off (ASSAY_HISTORY_MAX_COMMITS=0)' });
   });
 
   it('a history past the fetch size limit costs the history, not the fetch', async () => {
@@ -294,20 +292,20 @@ describe('history', () => {
       { files: { 'data/dump.txt': big }, author: 'Ada', email: 'ada@example.com', date: day(1, 9), message: 'add a dump' },
       { files: { 'data/dump.txt': 'gone\n' }, author: 'Ada', email: 'ada@example.com', date: day(1, 10), message: 'drop the dump' },
     ]);
-    const fetched = await fetchRepository({
-      repoUrl: url,
-      destDir: await mkdtemp(path.join(os.tmpdir(), 'assay-history-')),
-      policy: config.fetch.policy,
-      timeoutMs: 20_000,
-      maxBytes: 400 * 1024,
-      lowSpeedBytesPerSecond: 1024,
-      lowSpeedSeconds: 10,
-      tokens: {},
-      history: { maxCommits: 200, timeoutMs: 10_000 },
-    });
+    const { fetched, history } = await fetchBoth(url, 200, 400 * 1024);
     expect(fetched.commit).toMatch(/^[0-9a-f]{40}$/);
-    const history = summariseHistory(fetched.history!, 200);
     expect(history.status).toBe('none');
-    expect(history.reason).toMatch(/history could not be read: .*larger than the limit/);
+    expect(history.reason).toMatch(/history could not be read: .*larger than the limit of 400 KB/);
+  });
+
+  it('stops at once when the commit itself cannot be fetched, and never outlives the grading', async () => {
+    const url = await historyRepo('stopped-history', `${DEBUG}/starter`, [{ files: {}, author: 'Ada', email: 'ada@example.com', date: day(1, 9), message: 'one' }]);
+    const common = { repoUrl: url, policy: config.fetch.policy, timeoutMs: 20_000, maxBytes: 1024 * 1024, lowSpeedBytesPerSecond: 1024, lowSpeedSeconds: 10, tokens: {}, maxCommits: 200 };
+    const failed = await fetchHistory({ ...common, commit: Promise.reject(new Error('no such ref')) });
+    expect(failed).toMatchObject({ ok: false, reason: 'the history could not be read: the commit itself could not be fetched' });
+    const stop = new AbortController();
+    const pending = fetchHistory({ ...common, commit: new Promise<string>(() => {}) }, stop.signal);
+    stop.abort();
+    expect(await pending).toMatchObject({ ok: false, reason: 'the history could not be read: the grading was stopped' });
   });
 });

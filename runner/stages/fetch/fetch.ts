@@ -9,9 +9,8 @@
  * - as an unprivileged uid of its own with rlimits and GIT_ALLOC_LIMIT (confine.ts);
  * - a deadline, a low-speed limit and a size watchdog;
  * - a token only for a URL inside the token's scope (tokens.ts).
- * With `history`, the commit's history is then deepened to a bounded number of commits and read
- * (`insights.history`) by the same confined git, under a budget and a size watch of its own: what
- * goes wrong there costs the insight, never the fetch (readHistory).
+ * fetchHistory reads the commit's bounded history (`insights.history`) the same way, in a
+ * confinement and a work area of its own, beside the rest of the grading (see there).
  * A server that refuses the connection, fails (5xx) or cuts the transfer is tried once more
  * after a short pause; if it fails again, a host the candidate chose is the candidate's problem
  * (REPO_UNREACHABLE, not retried), a host on the operator's allow-list the platform's (retried).
@@ -65,12 +64,6 @@ export interface FetchInput {
    * that repository only; a URL no scope covers gets none.
    */
   tokens: Readonly<Record<string, string>>;
-  /**
-   * Also read the commit's history, at most `maxCommits` commits (`git fetch --deepen`, then
-   * `git log`), within `timeoutMs` and what is left of the fetch's own deadline. Unset: the
-   * commit alone, as before.
-   */
-  history?: { maxCommits: number; timeoutMs: number };
 }
 
 export interface FetchResult {
@@ -81,8 +74,6 @@ export interface FetchResult {
   /** Size of the directory afterwards, `.git` included. */
   bytes: number;
   durationMs: number;
-  /** What was read of the history, when `history` was asked for (its own time is in it, not in durationMs). */
-  history?: HistoryRead;
 }
 
 /** How often the size watchdog measures the directory. */
@@ -95,8 +86,6 @@ const SAFE_PATH = '/usr/bin:/bin';
 const FETCH_ATTEMPTS = 2;
 /** Pause before that retry. */
 const RETRY_BACKOFF_MS = 1000;
-/** Below this much time left, the history is not even tried. */
-const MIN_HISTORY_BUDGET_MS = 500;
 /** `.git/shallow` lists one hash per line; anything larger is not git's. */
 const MAX_SHALLOW_BYTES = 1024 * 1024;
 
@@ -115,7 +104,6 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     maxBytes: input.maxBytes,
   };
   const confinement = newConfinement(input.maxBytes, input.timeoutMs);
-  const deadlineAt = Date.now() + input.timeoutMs;
 
   // One controller stops the fetch for every reason: the deadline (which covers DNS too), the
   // size watchdog, the caller.
@@ -162,23 +150,11 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     const commit = (await git.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
     if (!/^[0-9a-f]{40}$/.test(commit)) throw new PlatformError('INTERNAL', 'git rev-parse returned an unexpected value');
     const bytes = await checkSize(repo, input.maxBytes);
-    const durationMs = Math.round(performance.now() - started);
-    let history: HistoryRead | undefined;
-    if (input.history && input.history.maxCommits > 0) {
-      // The commit is in place: from here on the fetch's deadline and size watch would fail it
-      // for the history's sake, so the history has its own (readHistory).
-      clearTimeout(deadline);
-      stopWatchdog.abort();
-      await watchdog;
-      const env = gitEnv(area, input.policy, confinement);
-      history = await readHistory({ repo, env, url, ref, commit, secrets, maxBytes: input.maxBytes, ...input.history, budgetMs: Math.min(input.history.timeoutMs, deadlineAt - Date.now()), signal: controller.signal });
-      signal?.throwIfAborted();
-    }
     // Nothing of the uid may still run (and write) once the checkout is handed over.
     await reap(confinement);
     await moveInto(area, input.destDir);
     handedOver = true;
-    return { commit, ref, bytes, durationMs, ...(history ? { history } : {}) };
+    return { commit, ref, bytes, durationMs: Math.round(performance.now() - started) };
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     if (controller.signal.aborted) throw controller.signal.reason;
@@ -198,66 +174,87 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
   }
 }
 
-interface HistoryContext {
-  repo: string;
-  env: Record<string, string>;
-  url: URL;
-  ref: string;
-  commit: string;
-  secrets: readonly string[];
-  maxBytes: number;
+export interface HistoryInput extends Omit<FetchInput, 'destDir'> {
+  /** Commits to read (`ASSAY_HISTORY_MAX_COMMITS`); the fetch takes one more, so each of them has its parent. */
   maxCommits: number;
-  budgetMs: number;
-  /** The fetch's own controller: the caller stopping the job stops the history too. */
-  signal: AbortSignal;
+  /** The commit the submission's own fetch checked out, once it has: the log starts there. A rejection stops the history. */
+  commit: Promise<string>;
 }
 
 /**
- * Deepens the shallow checkout to `maxCommits` commits past the submitted one and reads them. It
- * fetches the same ref again (normally the same commit; if the ref moved meanwhile, the log still
- * starts at the commit that was checked out and its history may stay short). The size watch
- * covers the deepened repository against the fetch's own limit; the work tree is already checked
- * out, so stopping half-way leaves only unused objects behind. Every failure is returned as a
- * reason, scrubbed like git's other messages.
+ * Reads the submitted commit's history, at most `maxCommits` commits, for `insights.history`.
+ * It runs beside the rest of the grading (runner/stages/history/stage.ts), so it never delays the
+ * fetch, and with everything the fetch has: the URL and address policy, a confinement and a work
+ * area of its own (its own uid: it never touches the checkout being packed), the same git
+ * configuration, a size watch against `maxBytes` (and a look right after the transfer, which can
+ * end between two of the watch's) and `timeoutMs` for the whole of it. It fetches
+ * `--depth=<maxCommits + 1>` of the same ref with no checkout (no work tree is written), then
+ * reads the log from the commit the fetch checked out (if the ref moved in between and that
+ * commit is not in it, there is no history). Names and subjects are cut by git's own format, so
+ * the output stays small whatever the commits hold. Every failure is a reason (scrubbed like
+ * git's other messages), never an error: the history costs the insight, never the grading.
  */
-async function readHistory(ctx: HistoryContext): Promise<HistoryRead> {
+export async function fetchHistory(input: HistoryInput, signal?: AbortSignal): Promise<HistoryRead> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  if (ctx.budgetMs < MIN_HISTORY_BUDGET_MS) return { ok: false, reason: 'the fetch used its whole time limit, so no history was read', durationMs: 0 };
   const stop = new AbortController();
   let why: string | undefined;
   const halt = (reason: string) => {
     why ??= reason;
     stop.abort(new Error(reason));
   };
-  const onAbort = () => halt('the fetch was stopped');
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => halt(`it did not finish within ${formatSeconds(ctx.budgetMs)}`), ctx.budgetMs);
+  const onAbort = () => halt('the grading was stopped');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  input.commit.catch(() => halt('the commit itself could not be fetched'));
+  const timer = setTimeout(() => halt(`it did not finish within ${formatSeconds(input.timeoutMs)}`), input.timeoutMs);
+  const tooLargeReason = `the repository with its history is larger than the limit of ${formatBytes(input.maxBytes)}`;
   const stopWatch = new AbortController();
-  const tooLargeReason = `the repository with its history is larger than the limit of ${formatBytes(ctx.maxBytes)}`;
-  const watch = watchSize(ctx.repo, ctx.maxBytes, stopWatch.signal, () => halt(tooLargeReason));
+  let watch: Promise<void> | undefined;
+  let confinement: Confinement | undefined;
+  let area: FetchArea | undefined;
+  let secrets: string[] = [];
+  let repoUrl: URL | undefined;
+  const failed = (reason: string): HistoryRead => ({ ok: false, reason: `the history could not be read: ${reason}`, durationMs: elapsed() });
   try {
-    const git: SimpleGit = simpleGit({ baseDir: ctx.repo, binary: gitBinary(), maxConcurrentProcesses: 1, abort: stop.signal }).env(ctx.env);
-    const max = ctx.maxCommits;
-    await git.raw(['fetch', `--deepen=${max}`, '--no-tags', '--no-recurse-submodules', '--no-auto-gc', '--no-write-commit-graph', '--', ctx.url.href, ctx.ref]);
-    // The watch looks every WATCHDOG_INTERVAL_MS: a quick deepen can finish past the limit between two looks.
-    if ((await dirSize(ctx.repo)) > ctx.maxBytes) return { ok: false, reason: `the history could not be read: ${tooLargeReason}`, durationMs: elapsed() };
-    const reachable = Number((await git.raw(['rev-list', '--count', `--max-count=${max + 1}`, ctx.commit])).trim());
-    // Names and subjects are cut by the format itself, so the output stays small whatever the commits hold.
-    const log = await git.raw(['log', `--max-count=${max}`, '--no-renames', '--no-mailmap', '--shortstat', `--format=${HISTORY_LOG_FORMAT}`, ctx.commit, '--']);
-    const testCommits = (await git.raw(['log', `--max-count=${max}`, '--no-renames', '--format=%H', ctx.commit, '--', ...TEST_PATHSPECS])).split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l));
-    return { ok: true, log, testCommits, shallow: await readShallow(ctx.repo), reachable: Number.isFinite(reachable) ? reachable : 0, durationMs: elapsed() };
+    const { url, host } = parseRepoUrl(input.repoUrl, input.policy);
+    repoUrl = url;
+    const ref = validateRef(input.ref ?? 'HEAD');
+    const token = tokenFor(url, host, input.tokens);
+    secrets = token ? [token, basicAuth(token)] : [];
+    const address = await untilAborted(resolveAllowedAddress(host, input.policy), stop.signal);
+    confinement = newConfinement(input.maxBytes, input.timeoutMs);
+    area = await openFetchArea(confinement);
+    await writeGitConfig(area, confinement, gitConfig(input, area, url, host, address, token));
+    watch = watchSize(area.repo, input.maxBytes, stopWatch.signal, () => halt(tooLargeReason));
+    const git: SimpleGit = simpleGit({ baseDir: area.repo, binary: gitBinary(), maxConcurrentProcesses: 2, abort: stop.signal }).env(gitEnv(area, input.policy, confinement));
+    const max = input.maxCommits;
+    await git.raw(['init', '-q']);
+    await git.raw(['fetch', `--depth=${max + 1}`, '--no-tags', '--no-recurse-submodules', '--no-auto-gc', '--no-write-commit-graph', '--', url.href, ref]);
+    if ((await dirSize(area.repo)) > input.maxBytes) return failed(tooLargeReason);
+    const commit = await untilAborted(input.commit, stop.signal);
+    const kind = await git.raw(['cat-file', '-t', '--', commit]).catch(() => '');
+    if (kind.trim() !== 'commit') return failed('the ref moved between the fetch of the commit and that of its history');
+    const [log, tests] = await Promise.all([
+      git.raw(['log', `--max-count=${max + 1}`, '--no-renames', '--no-mailmap', '--shortstat', `--format=${HISTORY_LOG_FORMAT}`, commit, '--']),
+      git.raw(['log', `--max-count=${max}`, '--no-renames', '--format=%H', commit, '--', ...TEST_PATHSPECS]),
+    ]);
+    const testCommits = tests.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l));
+    return { ok: true, log, testCommits, shallow: await readShallow(area.repo), durationMs: elapsed() };
   } catch (err) {
+    if (why) return failed(why);
     // git stopped at a file-size or memory limit, or the directory grew past the size limit, is "too large" too.
-    const classified = why ? undefined : classifyGitFailure(err, ctx.secrets, ctx.url, { maxBytes: ctx.maxBytes });
-    const tooLarge = classified?.code === 'REPO_TOO_LARGE' || (!why && (await dirSize(ctx.repo)) > ctx.maxBytes);
-    const reason = why ?? (tooLarge ? tooLargeReason : `git failed: ${scrub(err instanceof Error ? err.message : String(err), ctx.secrets)}`);
-    return { ok: false, reason: `the history could not be read: ${reason}`, durationMs: elapsed() };
+    if (isAssayError(err) || !repoUrl) return failed(isAssayError(err) ? err.message : 'it could not be started');
+    const classified = classifyGitFailure(err, secrets, repoUrl, { maxBytes: input.maxBytes });
+    const tooLarge = classified.code === 'REPO_TOO_LARGE' || (area !== undefined && (await dirSize(area.repo)) > input.maxBytes);
+    return failed(tooLarge ? tooLargeReason : `git failed: ${scrub(err instanceof Error ? err.message : String(err), secrets)}`);
   } finally {
     clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
     stopWatch.abort();
     await watch;
+    // Best effort, as in fetchRepository: nothing of the uid outlives the history, and its area goes.
+    if (confinement && area) await reap(confinement).catch(() => {});
+    if (area) await closeFetchArea(area).catch(() => {});
   }
 }
 
@@ -328,7 +325,7 @@ function gitEnv(area: FetchArea, policy: FetchPolicy, confinement: Confinement):
 
 type ConfigEntry = readonly [key: string, value: string];
 
-function gitConfig(input: FetchInput, area: FetchArea, url: URL, host: string, address: string, token: string | undefined): ConfigEntry[] {
+function gitConfig(input: Pick<FetchInput, 'policy' | 'lowSpeedBytesPerSecond' | 'lowSpeedSeconds'>, area: FetchArea, url: URL, host: string, address: string, token: string | undefined): ConfigEntry[] {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const pinned = address.includes(':') ? `[${address}]` : address;
   const entries: ConfigEntry[] = [

@@ -1,12 +1,14 @@
 /**
  * Fetch stage: the submission's files on the worker's disk. A git URL is fetched under the URL
  * policy (runner/stages/fetch/fetch.ts); a local folder (authors and the CLI only, never the
- * API) is graded as it is. The commit's bounded history (`insights.history`) is read with it.
+ * API) is graded as it is. The commit's bounded history (`insights.history`) is fetched beside
+ * it and read while the grading goes on (runner/stages/history/stage.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SubmissionError } from '../../errors.ts';
-import { noHistory, summariseHistory } from '../history/history.ts';
+import { noHistory } from '../history/history.ts';
+import { startHistory } from '../history/stage.ts';
 import type { Job } from '../job.ts';
 import { fetchRepository } from './fetch.ts';
 
@@ -20,9 +22,6 @@ export interface Fetched {
   repoDir: string;
 }
 
-/** The history's own budget; the fetch's deadline bounds it too. */
-const HISTORY_TIMEOUT_MS = 20_000;
-
 export async function fetchStage(job: Job, input: FetchStageInput): Promise<Fetched> {
   const { historyMaxCommits } = job.config.fetch;
   if (input.localPath) {
@@ -35,6 +34,11 @@ export async function fetchStage(job: Job, input: FetchStageInput): Promise<Fetc
   const repoDir = path.join(job.workDir, 'repo');
   await mkdir(repoDir);
   const { fetch } = job.config;
+  let fetchedCommit!: { resolve: (sha: string) => void; reject: (err: unknown) => void };
+  const commit = new Promise<string>((resolve, reject) => (fetchedCommit = { resolve, reject }));
+  commit.catch(() => undefined); // the fetch's own failure is reported by the fetch
+  if (historyMaxCommits > 0) startHistory(job, { repoUrl: input.repoUrl, ref: input.ref }, commit);
+  else job.report.insight('history', noHistory('history is turned off (ASSAY_HISTORY_MAX_COMMITS=0)', 0));
   const fetched = await job.report.timed('fetch', () =>
     fetchRepository(
       {
@@ -47,20 +51,20 @@ export async function fetchStage(job: Job, input: FetchStageInput): Promise<Fetc
         lowSpeedBytesPerSecond: fetch.lowSpeedBytesPerSecond,
         lowSpeedSeconds: fetch.lowSpeedSeconds,
         tokens: fetch.tokens,
-        ...(historyMaxCommits > 0 ? { history: { maxCommits: historyMaxCommits, timeoutMs: HISTORY_TIMEOUT_MS } } : {}),
       },
       job.signal,
+    ).then(
+      (result) => {
+        fetchedCommit.resolve(result.commit);
+        return result;
+      },
+      (err: unknown) => {
+        fetchedCommit.reject(err);
+        throw err;
+      },
     ),
   );
   job.report.setCommit(fetched.commit);
   job.report.step({ name: 'fetch', status: 'passed', durationMs: fetched.durationMs });
-  if (fetched.history) {
-    job.report.timing('history', fetched.history.durationMs);
-    const history = summariseHistory(fetched.history, historyMaxCommits);
-    job.report.insight('history', history);
-    if (history.status === 'none') job.log.info({ reason: history.reason }, 'history not read');
-  } else {
-    job.report.insight('history', noHistory('history is turned off (ASSAY_HISTORY_MAX_COMMITS=0)', 0));
-  }
   return { repoDir };
 }

@@ -9,7 +9,7 @@ function record(n: number, at: string, name: string, email: string, subject: str
 }
 
 function read(log: string, extra: Partial<Extract<HistoryRead, { ok: true }>> = {}): HistoryRead {
-  return { ok: true, log, testCommits: [], shallow: [], reachable: 0, durationMs: 42, ...extra };
+  return { ok: true, log, testCommits: [], shallow: [], durationMs: 42, ...extra };
 }
 
 describe('summariseHistory', () => {
@@ -21,7 +21,7 @@ describe('summariseHistory', () => {
   ].join('');
 
   it('counts commits, days, authors, test commits and lines, newest first', () => {
-    const h = summariseHistory(read(log, { testCommits: [sha(3)], reachable: 4 }), 200);
+    const h = summariseHistory(read(log, { testCommits: [sha(3)] }), 200);
     expect(h).toMatchObject({
       status: 'read',
       commits: 4,
@@ -45,23 +45,27 @@ describe('summariseHistory', () => {
     expect(JSON.stringify(h)).not.toContain('example.com');
   });
 
-  it('says the history was cut, and leaves the lines of a commit whose parent was not fetched out', () => {
-    const h = summariseHistory(read(log, { reachable: 5, shallow: [sha(1)] }), 4);
+  it('says the history was cut when the log has one commit past the cap, and leaves the lines of a commit whose parent was not fetched out', () => {
+    const h = summariseHistory(read(log, { shallow: [sha(2)] }), 3);
     expect(h.truncated).toBe(true);
-    expect(h.timeline[3]).toMatchObject({ boundary: true, added: 0, files: 0 });
+    expect(h.commits).toBe(3);
+    expect(h.timeline[2]).toMatchObject({ sha: sha(2), boundary: true, added: 0, files: 0 });
     expect(h.linesAdded).toBe(70);
-    expect(h.largestCommitShare).toBe(0.5);
+    expect(h.largestCommitShare).toBe(0.5); // 40 of 80 changed lines
+    expect(h.authors).toBe(2); // the commit past the cap is not counted
+    expect(summariseHistory(read(log), 4).truncated).toBe(false);
   });
 
   it('keeps at most maxCommits commits', () => {
-    const h = summariseHistory(read(log, { reachable: 4 }), 2);
+    const h = summariseHistory(read(log), 2);
     expect(h.commits).toBe(2);
+    expect(h.authors).toBe(1);
     expect(h.truncated).toBe(true);
   });
 
   it('cuts and cleans hostile names and subjects, and skips records that are not commits', () => {
     const hostile = `\x1enot-a-sha\0x\0y\0z\0w\0v\n${record(9, '2026-03-01T10:00:00Z', 'Eve\x07\x1b[31m', 'e@x', `${'A'.repeat(300)}\u0085`)}`;
-    const h = summariseHistory(read(hostile, { reachable: 1 }), 10);
+    const h = summariseHistory(read(hostile), 10);
     expect(h.commits).toBe(1);
     expect(h.timeline[0]!.author).toBe('Eve [31m');
     expect(h.timeline[0]!.subject.length).toBeLessThanOrEqual(120);

@@ -1,6 +1,6 @@
 /**
- * `insights.history` from what the fetch read with git (runner/stages/fetch/fetch.ts runs the
- * commands below through its confined git, after the submitted commit is checked out). Pure: the
+ * `insights.history` from what fetchHistory read with git (runner/stages/fetch/fetch.ts runs the
+ * commands below through its confined git, beside the grading; ./stage.ts starts it). Pure: the
  * text is the candidate's (names, dates and subjects are whatever their commits say), so every
  * field is parsed defensively and cut short; e-mail addresses are used to count authors and
  * never kept.
@@ -31,14 +31,12 @@ export const TEST_PATHSPECS = [
 export type HistoryRead =
   | {
       ok: true;
-      /** `git log --max-count=<max> --no-renames --shortstat --format=HISTORY_LOG_FORMAT <commit>` */
+      /** `git log --max-count=<max + 1> --no-renames --shortstat --format=HISTORY_LOG_FORMAT <commit>`: one more than max means there is more history. */
       log: string;
       /** `git log --max-count=<max> --format=%H <commit> -- TEST_PATHSPECS` */
       testCommits: string[];
       /** Commits whose parents were not fetched (`.git/shallow`). */
       shallow: string[];
-      /** `git rev-list --count --max-count=<max + 1> <commit>`: more than max means there is more history. */
-      reachable: number;
       durationMs: number;
     }
   | { ok: false; reason: string; durationMs: number };
@@ -57,10 +55,14 @@ export function summariseHistory(read: HistoryRead, maxCommits: number): History
   const touchesTests = new Set(read.testCommits);
   const emails = new Set<string>();
   const timeline: HistoryCommit[] = [];
+  let more = false;
   for (const record of read.log.split('\x1e').slice(1)) {
+    if (timeline.length >= maxCommits) {
+      more = true; // the log reads one commit past the cap to tell
+      break;
+    }
     const parsed = parseRecord(record, shallow, touchesTests, emails);
     if (parsed) timeline.push(parsed);
-    if (timeline.length >= maxCommits) break;
   }
   const counted = timeline.filter((c) => !c.boundary);
   const linesAdded = sum(counted.map((c) => c.added));
@@ -72,7 +74,7 @@ export function summariseHistory(read: HistoryRead, maxCommits: number): History
     status: 'read',
     commits: timeline.length,
     maxCommits,
-    truncated: read.reachable > timeline.length,
+    truncated: more,
     ...(times.length ? { firstAt: times[0]!.at, lastAt: times[times.length - 1]!.at } : {}),
     activeDays: new Set(timeline.map((c) => c.at.slice(0, 10))).size,
     authors: emails.size,
