@@ -13,7 +13,9 @@
  *      rate): p50/p99;
  *   6. a hostile submission's cost: worker time of a service that spins forever after /health;
  *   7. the candidate's own tests: debug-app's reference (11 tests with coverage, 6 mutants) with
- *      own tests on and off, and the fetch of a 250-commit repository with and without history.
+ *      own tests on and off, and the fetch of a 250-commit repository with and without history;
+ *   8. insights: the simple-api reference's e2e p50 with the analyses against a worker without
+ *      them (alternating), and the analysis time of a 5,000-line repository.
  * Takes: --runs N (default 20), --throughput N (default 50), --rate R (default 500), --own-runs N
  * (default 5, section 7).
  * Uses the local Redis from .assay/env (own key prefix), the Docker engine, git over HTTP on
@@ -21,7 +23,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -189,6 +191,65 @@ const install = await withStack({ ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os
 });
 results.install = install;
 
+// 8. Insights: the analyses (lint, size, hygiene, diff against the starter) run beside the
+// hidden suite, so the simple-api reference's e2e should barely grow: a worker with the analysis
+// image against one without it, submissions alternating between the two; then the analysis time
+// of a 5,000-line repository (JavaScript, TypeScript and Python, so every analyser loads).
+console.log(`8. insights: simple-api e2e with and without the analyses (${RUNS} each, alternating), then a 5,000-line repository ...`);
+const { analysis: _analysisImage, ...imagesWithoutAnalysis } = images;
+const bigRepo = await git.addRepo('bench-5000-lines', { dir: writeLinesRepo(5000) });
+// Two stacks (each its own queue), one worker each: only the images differ.
+const insightsBench = await withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, (withAnalysis) =>
+  withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, async (withoutAnalysis) => {
+    await withAnalysis.startWorker();
+    await withoutAnalysis.startWorker({}, { images: imagesWithoutAnalysis });
+    const rows = { with: [] as number[], without: [] as number[] };
+    for (let i = 0; i < RUNS + 1; i++) {
+      for (const [mode, stack] of [['with', withAnalysis], ['without', withoutAnalysis]] as const) {
+        const t0 = Date.now();
+        const rec = await stack.submit({ challenge: 'simple-api', repoUrl: good.url });
+        await stack.waitForFinal(rec.id, 120_000, 10);
+        const total = Date.now() - t0;
+        const report = (await stack.store.getReport(rec.id))!;
+        if (report.score.percent !== 100) throw new Error(`insights bench submission scored ${report.score.percent}%`);
+        if ((mode === 'with') !== (report.insights?.lint !== undefined)) throw new Error(`insights bench: lint ${mode === 'with' ? 'missing' : 'present'} (${JSON.stringify(report.insights?.notes)})`);
+        for (let d = Date.now() + 10_000; Date.now() < d && ((await stack.queue.depth()).active ?? 0) > 0; ) await new Promise((r) => setTimeout(r, 20));
+        if (i > 0) rows[mode].push(total); // the first of each: warm-up
+      }
+    }
+    const analysis: number[] = [];
+    let lines = 0;
+    for (let i = 0; i < 3; i++) {
+      const rec = await withAnalysis.submit({ challenge: 'simple-api', repoUrl: bigRepo.url });
+      await withAnalysis.waitForFinal(rec.id, 120_000, 10);
+      const report = (await withAnalysis.store.getReport(rec.id))!;
+      if (!report.insights?.lint || !report.insights.size) throw new Error(`5,000-line bench: no lint or size (${JSON.stringify(report.insights?.notes)})`);
+      lines = report.insights.size.lines;
+      analysis.push(report.timings.analysis ?? NaN);
+    }
+    return { withP50: pct(rows.with, 50), withoutP50: pct(rows.without, 50), growth: pct(rows.with, 50) / pct(rows.without, 50) - 1, bigRepo: { lines, analysisP50: pct(analysis, 50), analysisMax: Math.max(...analysis) } };
+  }),
+);
+results.insights = insightsBench;
+
+/** A repository of about `total` lines: the simple-api reference plus generated modules in JavaScript, TypeScript and Python. */
+function writeLinesRepo(total: number): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'assay-bench-lines-'));
+  cpSync(path.join(ROOT, 'challenges/simple-api/reference/node'), dir, { recursive: true });
+  let lines = readFileSync(path.join(dir, 'server.js'), 'utf8').split('\n').length;
+  const js = (n: number) => [`export function rule${n}(order, limits = {}) {`, '  let total = 0;', '  for (const item of order.items ?? []) {', '    if (item.quantity > (limits.max ?? 10)) throw new Error(`too many: ${item.sku}`);', '    total += item.price * item.quantity;', '  }', `  return order.coupon === 'VIP${n}' ? total * 0.9 : total;`, '}', ''];
+  const ts = (n: number) => [`export interface Order${n} { items: { sku: string; price: number; quantity: number }[]; coupon?: string }`, `export function score${n}(order: Order${n}): number {`, '  const weights = order.items.map((i) => (i.quantity > 3 ? 2 : 1));', '  return weights.reduce((a, b) => a + b, 0);', '}', ''];
+  const py = (n: number) => [`def rule_${n}(order, limit=10):`, '    total = 0', '    for item in order.get("items", []):', '        if item["quantity"] > limit:', '            raise ValueError(item["sku"])', '        total += item["price"] * item["quantity"]', '    return total', '', ''];
+  for (let file = 0; lines < total; file++) {
+    const [ext, make] = file % 4 === 3 ? ['py', py] : file % 4 === 2 ? ['ts', ts] : ['js', js];
+    const body: string[] = [];
+    for (let n = 0; body.length < 200; n++) body.push(...(make as (n: number) => string[])(file * 100 + n));
+    writeFileSync(path.join(dir, `module${file}.${ext as string}`), body.join('\n'));
+    lines += body.length;
+  }
+  return dir;
+}
+
 // 6. A hostile submission's cost: a service that answers /health, then spins forever. Its
 // worker time (record startedAt to finishedAt) should stay within about 20 s of its limits.
 console.log('6. hostile: worker time of a busy-loop submission ...');
@@ -289,6 +350,7 @@ for (const [k, v] of Object.entries(cpu)) console.log(`       ${k}: ${v.perSubmi
 console.log(`4.   install cold ${ms(install.coldMs)}, warm ${ms(install.warmMs)}, warm/cold ${(install.ratio * 100).toFixed(0)}% (target <= 25%)`);
 console.log(`5.   GET p50 ${apiResult.p50} ms, p99 ${apiResult.p99} ms at ${apiResult.rps.toFixed(0)} req/s, errors ${apiResult.errors}, non-2xx ${apiResult.non2xx} (target p99 < 20 ms at ${RATE} req/s)`);
 console.log(`6.   busy-loop submission: ${ms(hostile.workerMs)} of worker time, ${hostile.percent}%, flags ${hostile.flags.join(', ') || 'none'}`);
+console.log(`8.   insights: simple-api e2e p50 ${ms(insightsBench.withP50)} with the analyses, ${ms(insightsBench.withoutP50)} without: ${(insightsBench.growth * 100).toFixed(0)}% (target <= 30%); a ${insightsBench.bigRepo.lines}-line repository analysed in ${ms(insightsBench.bigRepo.analysisP50)} p50, ${ms(insightsBench.bigRepo.analysisMax)} max (target < 10 s)`);
 console.log(
   `7.   debug-app e2e p50 ${ms(ownTestsResult.on.e2eP50)} with own tests, ${ms(ownTestsResult.off.e2eP50)} without (${((ownTestsResult.on.e2eP50 / ownTestsResult.off.e2eP50 - 1) * 100).toFixed(0)}% more); own run ${ms(ownTestsResult.on.ownRunP50)}, ${ownTestsResult.on.caught} of 6 mutants in ${ms(ownTestsResult.on.mutantsP50)}, own tests in all ${ms(ownTestsResult.on.ownTestsP50)} p50`,
 );

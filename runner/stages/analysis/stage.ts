@@ -137,7 +137,11 @@ async function analyse(job: Job, input: AnalysisInput, sandboxed: (notes: Insigh
   job.log.info({ stage: 'analysis', durationMs, notes: notes.length }, 'analysis done');
 }
 
-/** Waits for the analyser's result; undefined (and a note) when it could not give one. */
+/**
+ * Waits for the analyser's result; undefined (and a note) when it could not give one. The
+ * container, exited by then, is removed with the job's others after the report is stored: its
+ * removal is no part of the grading's time.
+ */
 async function runAnalyser(job: Job, started: Promise<SandboxContainer>, notes: InsightNote[]): Promise<AnalyserResult | undefined> {
   const fail = (message: string) => {
     notes.push({ analysis: 'lint', code: 'failed', message: `the analyser ${message}: lint, size and diff were not measured` });
@@ -160,9 +164,6 @@ async function runAnalyser(job: Job, started: Promise<SandboxContainer>, notes: 
     if (job.signal?.aborted) return undefined;
     job.log.warn({ err }, 'analysis failed');
     return fail(`could not run (${err instanceof Error ? err.message.slice(0, 200) : 'unknown error'})`);
-  } finally {
-    // Its memory is better given back now than when the job ends.
-    await job.containers.discard(started);
   }
 }
 
