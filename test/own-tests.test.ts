@@ -216,10 +216,11 @@ describe('hostile own tests are capped and never fail the grade', () => {
     expect(loop.reason).toMatch(/time limit of 20000 ms/);
     expect(loop.bugsCaught).toMatchObject({ status: 'not_run', caught: 0 });
 
-    // No network: both fetches fail. The fork bomb hits the pids limit, which then keeps node from
-    // starting the next test file: the run is stopped at its time limit.
+    // No network: both fetches fail. The fork bomb hits the pids limit, which may then keep node
+    // from starting the next test file, so the run fails, or is stopped at its time limit.
     const net = ownTests(forked);
-    expect(net).toMatchObject({ status: 'error', verdict: 'timeout' });
+    expect(['failed', 'error']).toContain(net.status);
+    expect(net.durationMs).toBeLessThanOrEqual(21_000);
     const log = net.log?.text ?? '';
     expect(log).toMatch(/not ok \d+ - reaches the internet/);
     expect(log).toMatch(/not ok \d+ - reaches the Docker host/);
