@@ -106,13 +106,17 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
   let partial = '';
   const onStdout = (chunk: Buffer) => {
     const text = chunk.toString('utf8');
-    recent = (recent + text).slice(-256);
-    if (recent.includes('ASSAY_READY')) ready = true;
+    // Checked before trimming: one chunk can carry READY and the first results after it.
+    const seen = recent + text;
+    if (seen.includes('ASSAY_READY')) ready = true;
+    recent = seen.slice(-256);
     const lines = (partial + text).split('\n');
     partial = lines.pop()!.slice(-4096); // a restart request is short; a longer line is something else
     for (const line of lines) {
       const id = restartRequestId(line);
-      if (id !== undefined) candidateService.requestRestart(id, grader);
+      if (id === undefined) continue;
+      ready = true; // only a running suite asks; the service's end that follows must not stop the grader
+      candidateService.requestRestart(id, grader);
     }
   };
   // If the service dies before it ever listened, stop waiting for it.
