@@ -13,6 +13,9 @@ export const AnalyserResultSchema = z.object({
   diff: DiffInsightSchema.optional(),
   notes: z.array(InsightNoteSchema).max(50),
   durationMs: z.number(),
+  /** The analyser process's wall time and CPU time since it started (its preloading included). */
+  processMs: z.number().optional(),
+  cpuMs: z.number().optional(),
 });
 export type AnalyserResult = z.infer<typeof AnalyserResultSchema>;
 

@@ -158,7 +158,8 @@ async function runAnalyser(job: Job, started: Promise<SandboxContainer>, notes: 
     if (run.exitCode !== 0) return fail(`${describeVerdict(run.verdict, run, { memoryMb: ANALYSIS_LIMITS.memoryMb })} (${lastLine(run.output.text)})`);
     const parsed = parseAnalyserOutput(run.stdout.text);
     if (!parsed.ok) return fail(`could not be read: ${parsed.reason}`);
-    job.log.debug({ durationMs: parsed.result.durationMs }, 'analyser finished');
+    job.log.debug({ durationMs: parsed.result.durationMs, cpuMs: parsed.result.cpuMs }, 'analyser finished');
+    if (parsed.result.cpuMs !== undefined) job.report.timing('analyserCpu', parsed.result.cpuMs);
     return parsed.result;
   } catch (err) {
     if (job.signal?.aborted) return undefined;
