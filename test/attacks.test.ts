@@ -87,6 +87,8 @@ interface Submitted {
   stack: Stack;
   repoName: string;
   marker: string;
+  /** The text of the submission's own files (what the insights may quote back). */
+  files: string;
   outcome: Promise<{ final?: SubmissionRecord; error?: unknown }>;
 }
 
@@ -191,9 +193,11 @@ async function submitCase(c: Case): Promise<void> {
   const repoName = `${c.family}-${c.name}-${id}`;
   const marker = path.join(os.tmpdir(), `assay-attack-marker-${id}`);
   let repoUrl = `${git.url}/${repoName}`;
+  let files = '';
   if (needsRepo(e)) {
     const dir = await buildTree(c, marker);
     try {
+      files = await treeText(dir);
       await publish(repoName, dir, e.setup?.gitlinks);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -230,7 +234,18 @@ async function submitCase(c: Case): Promise<void> {
     (final) => ({ final }),
     (error: unknown) => ({ error }),
   );
-  submitted.set(`${c.family}/${c.name}`, { record, stack, repoName, marker, outcome });
+  submitted.set(`${c.family}/${c.name}`, { record, stack, repoName, marker, files, outcome });
+}
+
+/** Every regular file's text under dir (the first MB of each), for looking words up. */
+async function treeText(dir: string): Promise<string> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    out.push((await readFile(file)).subarray(0, 1024 * 1024).toString('utf8'));
+  }
+  return out.join('\n');
 }
 
 async function startPasswordRedis(): Promise<StartedTestContainer> {
@@ -355,7 +370,10 @@ async function checkCase(c: Case): Promise<void> {
     for (const f of e.notFlags ?? []) expect(r.flags.map((x) => x.code)).not.toContain(f);
     for (const re of e.logMatches ?? []) expect(logs(r)).toMatch(new RegExp(re));
     for (const id of e.testsNotPassed ?? []) expect(r.tests.find((t) => t.id === id)?.status, id).not.toBe('passed');
-    for (const s of e.reportNotContains ?? []) expect(json).not.toContain(s);
+    // The insights quote the candidate's own files back to the reviewer (the diff, lint findings),
+    // so a word the submission itself contains is looked for everywhere but there.
+    const withoutOwnSource = JSON.stringify({ ...r, insights: undefined });
+    for (const s of e.reportNotContains ?? []) expect(sub.files.includes(s) ? withoutOwnSource : json, `the report contains ${s}`).not.toContain(s);
     if (e.suiteNotInReport) expect(json).not.toContain(SUITE_MARKER);
     if (e.summaryClean) expect(renderSummary(r)).not.toMatch(/[\u001b\u0007\u009b]/);
 

@@ -1,5 +1,5 @@
 'use strict';
-// Grows without bound once it is listening.
+// Grows without bound once it is being tested.
 const http = require('node:http');
 
 function serve(handler) {
@@ -16,9 +16,12 @@ function serve(handler) {
   server.listen(Number(process.env.PORT) || 8080);
   return server;
 }
-serve();
 const hog = [];
-setTimeout(function grow() {
+function grow() {
   for (let i = 0; i < 8; i++) hog.push(Buffer.alloc(8 * 1024 * 1024, 1));
   setTimeout(grow, 10);
-}, 300);
+}
+// Starts growing at its first request, so the kill always lands while it is being tested
+// (a timer from start-up could fire after a fast test run had already finished).
+const server = serve();
+server.once('request', () => setTimeout(grow, 0));
