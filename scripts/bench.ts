@@ -8,7 +8,8 @@
  *   2. the floor: plain `docker run` of the same images doing the least the pipeline must do
  *      (start the candidate's server, answer one request from the grader), and e2e / floor;
  *   3. throughput: 50 submissions enqueued at once, worker concurrency 1 then 2;
- *   4. dependency install of a small Express app: cold, then warm (same lockfile);
+ *   4. dependency install of a small Express app: cold, then warm (same lockfile); 4b. a
+ *      TypeScript + Express submission with a build step, cold and warm, end to end;
  *   5. API: GET /v1/submissions/:id under load (autocannon, 10 connections at a steady total
  *      rate): p50/p99;
  *   6. a hostile submission's cost: worker time of a service that spins forever after /health;
@@ -194,6 +195,25 @@ const install = await withStack({ ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os
 });
 results.install = install;
 
+// 4b. A TypeScript + Express submission with a build step (tsc into dist/), end to end: cold
+// (registry install) and warm (dependency cache), beside the no-dependency e2e p50 above.
+console.log('4b. TypeScript + Express with a build: cold, then warm ...');
+const tsBuild = await git.addRepo('bench-ts-build', { dir: path.join(ROOT, 'test/fixtures/realistic/typescript-build') });
+const typescript = await withStack({ ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-bench-cache-')), ASSAY_WORKER_CONCURRENCY: '1' }, async (stack) => {
+  await stack.startWorker();
+  const out: { totalMs: number; buildMs: number }[] = [];
+  for (let i = 0; i < 2; i++) {
+    const t0 = Date.now();
+    const rec = await stack.submit({ challenge: 'simple-api', repoUrl: tsBuild.url });
+    await stack.waitForFinal(rec.id, 300_000, 10);
+    const report = (await stack.store.getReport(rec.id))!;
+    if (report.score.percent !== 100) throw new Error(`TypeScript bench scored ${report.score.percent}%`);
+    out.push({ totalMs: Date.now() - t0, buildMs: report.steps.find((s) => s.name === 'build')?.durationMs ?? 0 });
+  }
+  return { coldMs: out[0]!.totalMs, warmMs: out[1]!.totalMs, buildMs: out[1]!.buildMs, warmOverE2e: out[1]!.totalMs / e2eSummary.total!.p50 };
+});
+results.typescriptBuild = typescript;
+
 // 8. Insights: the analyses (lint, size, hygiene, diff against the starter) run beside the
 // hidden suite, so the simple-api reference's e2e should barely grow: a worker with the analysis
 // image against one without it, submissions alternating between the two; then the analysis time
@@ -232,7 +252,7 @@ const insightsBench = await withStack({ ASSAY_WORKER_CONCURRENCY: '1' }, (withAn
       analysis.push(report.timings.analysis ?? NaN);
       cpu.push(report.timings.analyserCpu ?? NaN);
     }
-    return { withP50: pct(rows.with, 50), withoutP50: pct(rows.without, 50), growth: pct(rows.with, 50) / pct(rows.without, 50) - 1, bigRepo: { lines, analysisP50: pct(analysis, 50), analysisMax: Math.max(...analysis), analyserCpuP50: pct(cpu, 50) }, loadAverage: os.loadavg()[0] };
+    return { withP50: pct(rows.with, 50), withoutP50: pct(rows.without, 50), growth: pct(rows.with, 50) / pct(rows.without, 50) - 1, bigRepo: { lines, analysisP50: pct(analysis, 50), analysisMax: Math.max(...analysis), analyserCpuP50: pct(cpu, 50) }, loadAverage: os.loadavg()[0] ?? NaN };
   }),
 );
 results.insights = insightsBench;
@@ -352,10 +372,11 @@ console.log(`     floor CPU ${floorCpuPerRunS.toFixed(2)} CPU-s per run (two con
 console.log(`1b.  tasks-api-postgres e2e p50 ${ms(e2ePostgres.p50)}, p95 ${ms(e2ePostgres.p95)} (Postgres ready in ${ms(e2ePostgres.postgresReadyP50)} p50); / simple-api p50 = ${(e2ePostgres.p50 / e2eSummary.total!.p50).toFixed(2)} (target <= 2)`);
 console.log(`3.   throughput c1 ${throughput.c1!.toFixed(1)}/min, c2 ${throughput.c2!.toFixed(1)}/min, ratio ${(throughput.c2! / throughput.c1!).toFixed(2)} (target >= 1.6)`);
 for (const [k, v] of Object.entries(cpu)) console.log(`       ${k}: ${v.perSubmissionS.toFixed(2)} CPU-s per submission, machine ${(v.utilisation * 100).toFixed(0)}% busy (${os.cpus().length} cores)`);
+console.log(`4b.  TypeScript + Express with a build: cold ${ms(typescript.coldMs)}, warm ${ms(typescript.warmMs)} (build ${ms(typescript.buildMs)}); warm / no-dependency e2e p50 = ${typescript.warmOverE2e.toFixed(2)} (target <= 2)`);
 console.log(`4.   install cold ${ms(install.coldMs)}, warm ${ms(install.warmMs)}, warm/cold ${(install.ratio * 100).toFixed(0)}% (target <= 25%)`);
 console.log(`5.   GET p50 ${apiResult.p50} ms, p99 ${apiResult.p99} ms at ${apiResult.rps.toFixed(0)} req/s, errors ${apiResult.errors}, non-2xx ${apiResult.non2xx} (target p99 < 20 ms at ${RATE} req/s)`);
 console.log(`6.   busy-loop submission: ${ms(hostile.workerMs)} of worker time, ${hostile.percent}%, flags ${hostile.flags.join(', ') || 'none'}`);
-console.log(`8.   insights: simple-api e2e p50 ${ms(insightsBench.withP50)} with the analyses, ${ms(insightsBench.withoutP50)} without: ${(insightsBench.growth * 100).toFixed(0)}% (target <= 30%); a ${insightsBench.bigRepo.lines}-line repository analysed in ${ms(insightsBench.bigRepo.analysisP50)} p50, ${ms(insightsBench.bigRepo.analysisMax)} max (target < 10 s), the analyser's CPU ${ms(insightsBench.bigRepo.analyserCpuP50)} (load average ${insightsBench.loadAverage.toFixed(1)})`);
+console.log(`8.   insights: simple-api e2e p50 ${ms(insightsBench.withP50)} with the analyses, ${ms(insightsBench.withoutP50)} without: ${(insightsBench.growth * 100).toFixed(0)}% (target <= 30%); a ${insightsBench.bigRepo.lines}-line repository analysed in ${ms(insightsBench.bigRepo.analysisP50)} p50, ${ms(insightsBench.bigRepo.analysisMax)} max (target < 10 s), the analyser's CPU ${ms(insightsBench.bigRepo.analyserCpuP50)} (load average ${(insightsBench.loadAverage ?? 0).toFixed(1)})`);
 console.log(
   `7.   debug-app e2e p50 ${ms(ownTestsResult.on.e2eP50)} with own tests, ${ms(ownTestsResult.off.e2eP50)} without (${((ownTestsResult.on.e2eP50 / ownTestsResult.off.e2eP50 - 1) * 100).toFixed(0)}% more); own run ${ms(ownTestsResult.on.ownRunP50)}, ${ownTestsResult.on.caught} of 6 mutants in ${ms(ownTestsResult.on.mutantsP50)}, own tests in all ${ms(ownTestsResult.on.ownTestsP50)} p50`,
 );
