@@ -25,6 +25,12 @@ export interface SandboxLimits {
   nofile?: number;
   /** Largest file a process may write. @defaultValue workspaceMb */
   fileSizeMb?: number;
+  /**
+   * CPU weight under contention (Docker's CpuShares, relative to the other containers' 1024): the
+   * analyses take a low one, so that beside the candidate's service and the grader they use the
+   * CPU those leave idle. @defaultValue the engine's (1024)
+   */
+  cpuShares?: number;
 }
 
 export type SandboxNetwork =
@@ -109,6 +115,7 @@ export function buildCreateOptions(spec: SandboxSpec): Docker.ContainerCreateOpt
       Memory: memoryBytes,
       MemorySwap: memoryBytes, // equal to Memory: no swap
       NanoCpus: Math.round(limits.cpus * 1e9),
+      ...(limits.cpuShares ? { CpuShares: limits.cpuShares } : {}),
       PidsLimit: limits.pids,
       ReadonlyRootfs: true,
       Tmpfs: {

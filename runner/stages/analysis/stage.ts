@@ -31,7 +31,7 @@ export const ANALYSIS_BUDGET_MS = 20_000;
 /** The container's deadline: the budget plus start-up and output; past it the container is killed. */
 export const ANALYSIS_TIMEOUT_MS = ANALYSIS_BUDGET_MS + 15_000;
 /** The analysis container's limits. Its workspace (a tmpfs counted in its memory) holds the packed repository and the starter. */
-export const ANALYSIS_LIMITS: SandboxLimits = { memoryMb: 768, cpus: 1, pids: 64, workspaceMb: 320, nofile: 256 };
+export const ANALYSIS_LIMITS: SandboxLimits = { memoryMb: 768, cpus: 1, pids: 64, workspaceMb: 320, nofile: 256, cpuShares: 128 };
 /** Bounds on what the analyser looks at and prints. */
 const ANALYSER_OPTIONS = { maxFiles: 3000, maxFileBytes: 1024 * 1024, maxPatchBytes: 256 * 1024 };
 const STDOUT_BYTES = 2 * 1024 * 1024;
