@@ -382,7 +382,7 @@ describe('a failing server through the queue and the worker', () => {
     await redis?.stop();
   });
 
-  it('ends the submission failed with fault "submission" after one attempt (the fetch's own retry), never retried by the queue', async () => {
+  it(`ends the submission failed with fault "submission" after one attempt (the fetch's own retry inside it), never retried by the queue`, async () => {
     const prefix = `/${unique('stack-down')}.git`;
     server.route(prefix, (_req, res) => {
       res.writeHead(503).end();
