@@ -19,6 +19,11 @@ type RunPlan = Extract<InstallPlan, { kind: 'run' }>;
 /** Paths that cannot exist on the read-only root file system: no user or global configuration. */
 const NO_CONFIG = '/nonexistent';
 
+/** One network request's timeout for every manager: the install's own limit, at most a minute. */
+function requestTimeoutMs(input: ManagerEnvInput): string {
+  return String(Math.min(input.timeoutMs, 60_000));
+}
+
 /** npm's settings. */
 export function npmEnv(input: ManagerEnvInput): Record<string, string> {
   return {
@@ -30,7 +35,7 @@ export function npmEnv(input: ManagerEnvInput): Record<string, string> {
     npm_config_update_notifier: 'false',
     npm_config_git: '/bin/false',
     npm_config_offline: input.online ? 'false' : 'true',
-    npm_config_fetch_timeout: String(Math.min(input.timeoutMs, 60_000)),
+    npm_config_fetch_timeout: requestTimeoutMs(input),
     npm_config_fetch_retries: '1',
   };
 }
@@ -58,7 +63,7 @@ export function pnpmEnv(input: ManagerEnvInput): Record<string, string> {
     package_manager_strict_version: 'false',
     verify_deps_before_run: 'false',
     offline: input.online ? 'false' : 'true',
-    fetch_timeout: String(Math.min(input.timeoutMs, 60_000)),
+    fetch_timeout: requestTimeoutMs(input),
     fetch_retries: '1',
     git: '/bin/false',
     side_effects_cache: 'false',
@@ -80,7 +85,7 @@ export function yarnClassicEnv(input: ManagerEnvInput): Record<string, string> {
     YARN_CACHE_FOLDER: '/workspace/.assay/yarn-cache',
     YARN_IGNORE_SCRIPTS: 'true',
     YARN_OFFLINE: input.online ? 'false' : 'true',
-    YARN_NETWORK_TIMEOUT: String(Math.min(input.timeoutMs, 60_000)),
+    YARN_NETWORK_TIMEOUT: requestTimeoutMs(input),
     // yarn 1.22.20+ refuses to run where package.json names another yarn (a corepack check).
     SKIP_YARN_COREPACK_CHECK: '1',
     YARN_DISABLE_SELF_UPDATE_CHECK: 'true',
@@ -105,7 +110,7 @@ export function yarnBerryEnv(input: ManagerEnvInput): Record<string, string> {
     YARN_ENABLE_PROGRESS_BARS: 'false',
     YARN_ENABLE_COLORS: 'false',
     YARN_ENABLE_NETWORK: input.online ? 'true' : 'false',
-    YARN_HTTP_TIMEOUT: String(Math.min(input.timeoutMs, 60_000)),
+    YARN_HTTP_TIMEOUT: requestTimeoutMs(input),
     YARN_HTTP_RETRY: '1',
     YARN_ENABLE_IMMUTABLE_CACHE: 'false',
   };
