@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManifestSchema } from '../../challenges/manifest.ts';
+import { tmpfsSizes } from '../../sandbox/host-config.ts';
 import { planService, ReadyWatch, SERVICE_LIMITS } from './kinds.ts';
 
 const secrets = { admin: 'A'.repeat(32), candidate: 'c_-1'.repeat(8) };
@@ -40,7 +41,10 @@ describe('planService', () => {
   });
 
   it('keeps every service tmpfs within its memory (data fills end in ENOSPC, not an OOM kill)', () => {
-    for (const limits of Object.values(SERVICE_LIMITS)) expect(limits.workspaceMb).toBeLessThanOrEqual(limits.memoryMb / 2);
+    for (const limits of Object.values(SERVICE_LIMITS)) {
+      const sizes = tmpfsSizes(limits);
+      expect(sizes.workspaceMb + sizes.tmpMb + sizes.shmMb).toBeLessThanOrEqual(limits.memoryMb / 2);
+    }
   });
 });
 

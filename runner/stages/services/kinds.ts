@@ -22,12 +22,13 @@ export const READY_LINE = 'assay:ready';
 
 /**
  * Each service's container limits. The data lives in the workspace tmpfs, which counts against
- * memory: Postgres gets 96 MB of data (ENOSPC past that, never an OOM kill of the tmpfs), 16 MB
+ * memory: Postgres gets 96 MB of data (ENOSPC past that, never an OOM kill of the tmpfs), 24 MB
+ * of WAL on /tmp (its own space, so a data fill never stops the WAL: sandbox-images/postgres), 16 MB
  * of shared buffers and room for its 40 connections; Redis stops writes at its 48 MB maxmemory
  * (sandbox-images/redis-service/redis.conf).
  */
 export const SERVICE_LIMITS: Readonly<Record<ServiceName, SandboxLimits>> = {
-  postgres: { memoryMb: 256, cpus: 1, pids: 96, workspaceMb: 96 },
+  postgres: { memoryMb: 256, cpus: 1, pids: 96, workspaceMb: 96, tmpMb: 24 },
   redis: { memoryMb: 96, cpus: 0.5, pids: 32, workspaceMb: 16 },
 };
 

@@ -1,12 +1,14 @@
 'use strict';
 // Runs before the reference server (package.json start): fills the database's disk with
-// incompressible rows until Postgres refuses, reports how far it got and the error, frees the
+// uncompressed rows until Postgres refuses, reports how far it got and the error, frees the
 // space again, then the reference serves as usual. The database's data lives on a tmpfs of its
 // own container, so the fill can only hit that limit: not the host, not another job.
 const { Client } = require('pg');
 
 async function main() {
   const db = new Client({ connectionString: process.env.DATABASE_URL });
+  // A server that went away is seen by the next query; without a listener it would crash the fill.
+  db.on('error', () => {});
   await db.connect();
   // Once per job: a restart of the service does not fill again.
   const done = await db.query("SELECT to_regclass('fill_done') IS NOT NULL AS done");
@@ -16,7 +18,8 @@ async function main() {
   let mb = 0;
   for (;;) {
     try {
-      await db.query("INSERT INTO fill SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 32768)");
+      // 1 MB per row; STORAGE EXTERNAL stores it as written, so a cheap repeat fills as much as random text.
+      await db.query("INSERT INTO fill SELECT repeat(md5(random()::text), 32768)");
       mb += 1;
     } catch (err) {
       console.log(`FILL stopped after ${mb} MB: ${String(err.message).split('\n')[0]}`);
@@ -31,6 +34,7 @@ async function main() {
   // Postgres may have restarted after the disk filled up: reconnect, then free the space.
   for (let i = 0; ; i++) {
     const again = new Client({ connectionString: process.env.DATABASE_URL });
+    again.on('error', () => {});
     try {
       await again.connect();
       await again.query('DROP TABLE fill');
