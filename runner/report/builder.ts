@@ -110,8 +110,15 @@ export class ReportBuilder {
   }
 
   /** An analysis running beside the tests; it reports through insight()/insightNote() and never fails the run. */
-  analysing(work: Promise<void>): void {
-    this.analyses.push(work.catch(() => undefined));
+  analysing(analysis: InsightNote['analysis'], work: Promise<void>, onUnexpected: (err: unknown) => void): void {
+    // An analysis reports its expected failures as notes itself; anything thrown is a bug of
+    // Assay's: logged for the operator, noted for the reviewer, and the run goes on.
+    this.analyses.push(
+      work.catch((err: unknown) => {
+        onUnexpected(err);
+        this.insightNote({ analysis, code: 'failed', message: "the analysis stopped on an unexpected error (Assay's fault, not the candidate's); the score is unaffected" });
+      }),
+    );
   }
 
   /**

@@ -90,7 +90,7 @@ export function startAnalysis(job: Job): AnalysisHandle {
         input.end(workspace);
         return runAnalyser(job, started, notes);
       };
-      job.report.analysing(analyse(job, analysisInput, sandboxed));
+      job.report.analysing('lint', analyse(job, analysisInput, sandboxed), (err) => job.log.error({ err }, 'the analysis failed unexpectedly'));
     },
   };
 }

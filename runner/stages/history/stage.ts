@@ -17,6 +17,7 @@ export function startHistory(job: Job, input: { repoUrl: string; ref: string }, 
   const { fetch } = job.config;
   const maxCommits = fetch.historyMaxCommits;
   job.report.analysing(
+    'history',
     (async () => {
       const read = await fetchHistory(
         {
@@ -38,5 +39,6 @@ export function startHistory(job: Job, input: { repoUrl: string; ref: string }, 
       if (history.status === 'none') job.log.info({ reason: history.reason }, 'history not read');
       job.report.insight('history', history);
     })(),
+    (err) => job.log.error({ err }, 'reading the history failed unexpectedly'),
   );
 }

@@ -52,7 +52,7 @@ const SUMMARY_LINE = /^(?:#|ℹ)\s|^\s*not ok |^\s*✖ |Tests:|^\s*Tests\s|^\s+\
 
 /** Starts the own tests beside the hidden suite; the score stage waits for them (ReportBuilder.insightsSettled). */
 export function startOwnTests(job: Job, input: OwnTestsInput): void {
-  job.report.analysing(ownTestsStage(job, input));
+  job.report.analysing('ownTests', ownTestsStage(job, input), (err) => job.log.error({ err }, 'the own-tests analysis failed unexpectedly'));
 }
 
 /** Runs the own tests and the mutants and sets `insights.ownTests`; never throws. */
