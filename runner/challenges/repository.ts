@@ -67,8 +67,7 @@ export class ChallengeRepository {
     }
     const manifest = parseManifest(manifestBytes, manifestFile);
     if (manifest.id !== id) throw new PlatformError('CHALLENGE_INVALID', `${manifestFile}: id "${manifest.id}" does not match its folder "${id}"`);
-    const suiteDir = path.join(dir, manifest.suite.dir);
-    const suiteFiles = await readTree(suiteDir);
+    const suiteFiles = await readSuite(this.rootDir, id, manifest);
     const hash = createHash('sha256').update(manifestBytes);
     for (const f of suiteFiles) hash.update(`\0${f.path}\0`).update(f.content);
     const suiteHash = hash.digest('hex');
@@ -142,6 +141,34 @@ export async function readStarter(challenge: Pick<Challenge, 'dir'>): Promise<Su
   const files = await readTree(dir, '', new Set(['node_modules', '.venv', '.git', '__pycache__']));
   if (files.length > MAX_STARTER_FILES) throw new PlatformError('CHALLENGE_INVALID', `${dir} holds more than ${MAX_STARTER_FILES} files`);
   return files;
+}
+
+/** Where an included challenge's suite is placed inside the including suite. */
+export const INCLUDE_DIR = 'include';
+
+/**
+ * The files of a challenge's suite as the grader receives them: its own folder, plus the suite of
+ * each challenge in `suite.include` under `include/<id>/`. The validator materialises the same
+ * list, so a suite imports its includes by the same relative path there and in the grader.
+ */
+export async function readSuite(rootDir: string, id: string, manifest: ChallengeManifest): Promise<SuiteFile[]> {
+  const own = await readTree(path.join(rootDir, id, manifest.suite.dir));
+  const included: SuiteFile[] = [];
+  for (const other of manifest.suite.include) {
+    if (other === id) throw new PlatformError('CHALLENGE_INVALID', `${id}: suite.include names the challenge itself`);
+    const otherFile = path.join(rootDir, other, 'challenge.json');
+    const bytes = await readFile(otherFile).catch(() => {
+      throw new PlatformError('CHALLENGE_INVALID', `${id}: suite.include: no challenge "${other}" (${otherFile})`);
+    });
+    const otherManifest = parseManifest(bytes, otherFile);
+    for (const f of await readTree(path.join(rootDir, other, otherManifest.suite.dir))) {
+      included.push({ path: `${INCLUDE_DIR}/${other}/${f.path}`, content: f.content });
+    }
+  }
+  const ownPaths = new Set(own.map((f) => f.path));
+  const clash = included.find((f) => ownPaths.has(f.path));
+  if (clash) throw new PlatformError('CHALLENGE_INVALID', `${id}: the suite's own ${clash.path} would be replaced by an included suite's file`);
+  return [...own, ...included];
 }
 
 async function readTree(root: string, rel = '', skip?: ReadonlySet<string>): Promise<SuiteFile[]> {

@@ -13,14 +13,15 @@
  * container), so validate only challenges whose suites you trust: they are authors' code.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { PlatformError } from '../errors.ts';
 import type { Report } from '../report/schema.ts';
 import type { ChallengeManifest, Limits } from './manifest.ts';
-import { clampLimits, parseManifest, type OperatorMaxima } from './repository.ts';
+import { clampLimits, parseManifest, readSuite, type OperatorMaxima } from './repository.ts';
 
 export const SOLUTION_ROLES = ['reference', 'starter', 'variant'] as const;
 export type SolutionRole = (typeof SOLUTION_ROLES)[number];
@@ -169,7 +170,14 @@ export async function validateChallenge(opts: ValidateOptions): Promise<Validati
       problems.push(`${manifestFile}: suite.entry: the file ${entry} does not exist`);
       return result();
     }
-    const registered = await registeredServiceTests(entry);
+    // Loaded from a copy laid out as the grader gets it, with suite.include's suites in place.
+    let registered: Awaited<ReturnType<typeof registeredServiceTests>>;
+    try {
+      registered = await withSuiteCopy(opts.rootDir, opts.id, manifest, (copy) => registeredServiceTests(path.join(copy, manifest.suite.entry)));
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+      return result();
+    }
     if ('error' in registered) {
       problems.push(`${entry}: the suite failed to load: ${registered.error}`);
       return result();
@@ -381,6 +389,21 @@ export function scanTopLevelTestNames(source: string): { ids: string[]; dynamic:
 }
 
 /** Imports a service suite and lists the ids it registers, as the harness would see them. */
+/** Runs `use` on a temporary copy of the suite as the grader receives it (readSuite), then removes the copy. */
+async function withSuiteCopy<T>(rootDir: string, id: string, manifest: ChallengeManifest, use: (dir: string) => Promise<T>): Promise<T> {
+  const files = await readSuite(path.resolve(rootDir), id, manifest);
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'assay-suite-'));
+  try {
+    for (const f of files) {
+      await mkdir(path.dirname(path.join(copy, f.path)), { recursive: true });
+      await writeFile(path.join(copy, f.path), f.content);
+    }
+    return await use(copy);
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
 async function registeredServiceTests(entry: string): Promise<{ ids: string[] } | { error: string }> {
   const ids: string[] = [];
   try {

@@ -1,4 +1,7 @@
-// Hidden black-box suite for the "simple-api" challenge, run by runner/grader/harness.mjs.
+// Hidden black-box suite for the "simple-api" challenge, run by the grader's harness
+// (sandbox-images/grader/harness.mjs). Other suites build on it (`suite.include` in their
+// manifest: tasks-api-postgres): they call its default function to register these tests and
+// use the helpers it exports.
 //
 // Tests run one after another against ONE running service that keeps its state, so every test
 // creates its own tasks (with a unique title prefix) and never assumes the list is empty.
@@ -507,3 +510,5 @@ export default function ({ test }) {
     assertError(await http.delete(`/tasks/${id}`), 404, 'DELETE /tasks/<300-character unknown id>');
   });
 }
+
+export { assertError, assertTask, create, describe, ids, listAll, uniq };
