@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CANDIDATE_INSIGHTS } from '../report/insights.ts';
+import { ReviewSettingsSchema, RubricSchema } from '../review/rubric.ts';
 
 export const RUNTIMES = ['node', 'python'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -36,6 +37,11 @@ export const TestDeclarationSchema = z.strictObject({
   points: z.number().int().min(0).max(1000),
   /** `visible`: the candidate sees the test and its message; `hidden`: only reviewers do. */
   visibility: z.enum(['visible', 'hidden']).default('hidden'),
+  /**
+   * Shown to the candidate when this test fails, if it is visible (never for hidden tests): what
+   * to look at, not the answer. At most 500 characters.
+   */
+  hint: z.string().trim().min(1).max(500).optional(),
 });
 export type TestDeclaration = z.infer<typeof TestDeclarationSchema>;
 
@@ -91,6 +97,18 @@ export type ServiceDeclaration = z.infer<typeof ServiceSchema>;
 export type ServiceName = ServiceDeclaration['name'];
 /** The loopback port each service listens on, in the namespace it shares with the candidate. */
 export const SERVICE_PORTS: Readonly<Record<ServiceName, number>> = { postgres: 5432, redis: 6379 };
+
+/**
+ * How often a candidate may submit to this challenge (api/attempts.ts). Unset fields fall back to
+ * the operator's ASSAY_MAX_ATTEMPTS and ASSAY_ATTEMPT_COOLDOWN_SECONDS (unset there: no limit).
+ */
+export const AttemptsSchema = z.strictObject({
+  /** The most submissions per candidate. */
+  max: z.number().int().min(1).max(1000).optional(),
+  /** Seconds from one submission of the candidate until the next may be made (0: none). */
+  cooldownSeconds: z.number().int().min(0).max(30 * 86_400).optional(),
+});
+export type AttemptsDeclaration = z.infer<typeof AttemptsSchema>;
 
 /**
  * A known-bad version of some of the challenge's files (a planted bug, put back): the candidate's
@@ -167,8 +185,16 @@ export const ManifestSchema = z.strictObject({
     entry: relativePath.default('tests.mjs'),
     /** tests kind: where the suite is placed in the candidate's workspace (reserved; candidate files there are dropped). */
     workspacePath: relativePath.default('.assay/tests'),
+    /**
+     * Other challenges whose suites this one builds on: each is copied into this suite under
+     * `include/<id>/` (one level: their own includes are not followed), so a suite can import
+     * another's tests and helpers instead of copying them. @defaultValue none
+     */
+    include: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a challenge id')).max(8).default([]),
   }),
   tests: z.array(TestDeclarationSchema).min(1),
+  /** Submissions per candidate and the cool-down between them; unset: the operator's defaults. */
+  attempts: AttemptsSchema.optional(),
   /** Known-bad versions of the challenge's files, to measure the bugs the candidate's own tests catch (at most 20). @defaultValue [] */
   mutants: z
     .array(MutantSchema)
@@ -191,6 +217,10 @@ export const ManifestSchema = z.strictObject({
       showCandidates: z.array(z.enum(CANDIDATE_INSIGHTS)).refine((l) => new Set(l).size === l.length, 'listed twice').default([]),
     })
     .default({ showCandidates: [] }),
+  /** Criteria reviewers score by hand beside the automated score (runner/review/rubric.ts). @defaultValue [] */
+  rubric: RubricSchema,
+  /** How the rubric counts in the weighted total, and anonymous review. @defaultValue {"rubricWeight": 0.3, "anonymous": false} */
+  review: ReviewSettingsSchema,
 }).superRefine((m, ctx) => {
   checkServices(m, ctx);
   const driverPort = m.service.driverPort;
