@@ -3,11 +3,15 @@
  * of runner/store/ use these.
  *   <p>:sub:<id>                JSON SubmissionRecord (moved between states by lifecycle.ts only)
  *   <p>:sub:<id>:report:<run>   JSON Report of one run (written once: SET NX)
+ *   <p>:sub:<id>:review         LIST of JSON review versions, version n at index n - 1 (reviews.ts: appended by compare-and-swap)
  *   <p>:idx:created             ZSET id -> createdAt (all submissions)
  *   <p>:idx:c:<challenge>:created   ZSET id -> createdAt, per challenge
  *   <p>:idx:c:<challenge>:score     ZSET id -> score percent of completed submissions, per challenge
  *   <p>:idem:<sha256(key)>      Idempotency-Key -> id
  *   <p>:cand:<sha256(who)>      SET of the candidate's unfinished submissions
+ *   <p>:att:<challenge>:<sha256(who)>  HASH of the candidate's attempts at a challenge (attempts.ts)
+ *   <p>:cohort:<challenge>:rows               HASH id -> JSON cohort row of the latest report (cohort.ts)
+ *   <p>:cohort:<challenge>:v:<version>:score  ZSET id -> score percent of graded rows, per version (cohort.ts)
  *   <p>:worker:<id>             worker heartbeat (expires)
  *   <p>:rl:<bucket>:<window>    rate-limit counters
  */
@@ -28,6 +32,11 @@ export class StoreKeys {
     return this.key('sub', id, 'report', String(run));
   }
 
+  /** The submission's review versions (reviews.ts). */
+  reviews(id: string): string {
+    return this.key('sub', id, 'review');
+  }
+
   created(): string {
     return this.key('idx', 'created');
   }
@@ -46,8 +55,20 @@ export class StoreKeys {
 
   /** The candidate is whoever the record names (email, else external id, else the repository). */
   candidate(r: Pick<SubmissionRecord, 'candidate' | 'repoUrl'>): string {
-    const who = r.candidate?.email ?? r.candidate?.externalId ?? r.repoUrl;
-    return this.key('cand', hashSecret(who.toLowerCase()));
+    return this.key('cand', candidateHash(r));
+  }
+
+  /** The same candidate's attempts at one challenge. */
+  attempts(r: Pick<SubmissionRecord, 'candidate' | 'repoUrl' | 'challenge'>): string {
+    return this.key('att', r.challenge, candidateHash(r));
+  }
+
+  cohortRows(challenge: string): string {
+    return this.key('cohort', challenge, 'rows');
+  }
+
+  cohortVersionScore(challenge: string, version: string): string {
+    return this.key('cohort', challenge, 'v', version, 'score');
   }
 
   worker(workerId: string): string {
@@ -57,4 +78,10 @@ export class StoreKeys {
   rateLimit(bucket: string, window: number): string {
     return this.key('rl', bucket, String(window));
   }
+}
+
+/** Who the candidate is: the email, else the external id, else the repository, in any case. */
+function candidateHash(r: Pick<SubmissionRecord, 'candidate' | 'repoUrl'>): string {
+  const who = r.candidate?.email ?? r.candidate?.externalId ?? r.repoUrl;
+  return hashSecret(who.toLowerCase());
 }

@@ -113,9 +113,15 @@ export function decide(current: SubmissionRecord, request: TransitionRequest, at
   }
 }
 
+/** What else the store keeps in step with a transition, run after the transition was written. */
+export interface LifecycleHooks {
+  /** A run completed with this report (the cohort row; runner/store/cohort.ts). It must not throw. */
+  completed?: (record: SubmissionRecord, run: number, report: Report) => Promise<void>;
+}
+
 /** Asks for transitions of stored records (reached as `SubmissionStore.lifecycle`). */
 export class SubmissionLifecycle {
-  constructor(private readonly records: RecordSwap) {}
+  constructor(private readonly records: RecordSwap, private readonly hooks: LifecycleHooks = {}) {}
 
   /** queued | running -> running at `stage`. */
   progress(id: string, stage: RunningStage): Promise<TransitionResult> {
@@ -126,8 +132,10 @@ export class SubmissionLifecycle {
    * queued | running -> the report's status (completed or failed), for the record's current run.
    * Store the report first (SubmissionStore.saveReport): the record then names a report that exists.
    */
-  complete(id: string, run: number, report: Report): Promise<TransitionResult> {
-    return this.apply(id, { kind: 'complete', run, report });
+  async complete(id: string, run: number, report: Report): Promise<TransitionResult> {
+    const result = await this.apply(id, { kind: 'complete', run, report });
+    if (result.ok && this.hooks.completed) await this.hooks.completed(result.record, run, report);
+    return result;
   }
 
   /** queued | running -> failed without a report (the platform could not even start the run). */

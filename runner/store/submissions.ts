@@ -4,10 +4,12 @@
  * `lifecycle` (lifecycle.ts); every other write to a record goes through the same atomic swap.
  */
 import type { Report } from '../report/schema.ts';
+import { CohortStore } from './cohort.ts';
 import { StoreKeys } from './keys.ts';
 import { SubmissionLifecycle } from './lifecycle.ts';
 import { parseRecord, type SubmissionRecord, type WebhookDelivery } from './record.ts';
 import type { Redis } from './redis.ts';
+import { ReviewStore } from './reviews.ts';
 import type { SubmissionStatus } from './states.ts';
 import { RecordSwap } from './swap.ts';
 
@@ -41,13 +43,23 @@ export interface ListQuery {
 export class SubmissionStore {
   /** The only way a record changes state (see lifecycle.ts for the table of moves). */
   readonly lifecycle: SubmissionLifecycle;
+  /** Reviewers' rubric scores and notes, every version kept (reviews.ts). */
+  readonly reviews: ReviewStore;
+  /** Compact per-submission rows for statistics, the dashboard and exports (cohort.ts). */
+  readonly cohort: CohortStore;
   private readonly keys: StoreKeys;
   private readonly records: RecordSwap;
 
   constructor(private readonly redis: Redis, prefix: string) {
     this.keys = new StoreKeys(prefix);
     this.records = new RecordSwap(redis, this.keys);
-    this.lifecycle = new SubmissionLifecycle(this.records);
+    this.reviews = new ReviewStore(redis, this.keys);
+    this.cohort = new CohortStore(redis, this.keys, (id) => this.latestReport(id));
+    this.lifecycle = new SubmissionLifecycle(this.records, {
+      // A row lost here (Redis failing right after the record was written) must not fail the
+      // completion: cohort.backfill rebuilds missing rows from the reports when they are read.
+      completed: (_record, run, report) => this.cohort.put(report, run).catch(() => undefined),
+    });
   }
 
   async create(record: SubmissionRecord, idempotencyKey?: string): Promise<{ record: SubmissionRecord; created: boolean }> {
@@ -104,6 +116,13 @@ export class SubmissionStore {
     if (!record || which === undefined) return undefined;
     const raw = await this.redis.get(this.keys.report(id, which));
     return raw ? (JSON.parse(raw) as Report) : undefined;
+  }
+
+  /** The newest run that has a report, and that report. */
+  async latestReport(id: string): Promise<{ run: number; report: Report } | undefined> {
+    const run = (await this.get(id))?.reportRuns.at(-1);
+    const report = run === undefined ? undefined : await this.getReport(id, run);
+    return run === undefined || !report ? undefined : { run, report };
   }
 
   async list(q: ListQuery): Promise<{ items: SubmissionRecord[]; nextCursor?: string }> {
