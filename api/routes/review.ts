@@ -9,9 +9,10 @@
  * never a silent overwrite.
  */
 import type { Express, Request, Response } from 'express';
-import { nextReviewVersion, reviewInputSchema, type Review } from '../../runner/review/review.ts';
+import { z } from 'zod';
+import { nextReviewVersion, reviewInputSchema, ReviewSchema, ReviewScoresSchema, type Review, type ReviewScores } from '../../runner/review/review.ts';
+import { ReportSchema, type Report } from '../../runner/report/schema.ts';
 import { checkReviewPreconditions } from '../../runner/review/preconditions.ts';
-import type { Report } from '../../runner/report/schema.ts';
 import type { Challenge } from '../../runner/challenges/repository.ts';
 import type { SubmissionRecord } from '../../runner/store/submissions.ts';
 import { anonymiseReport, identityHidden, type Viewer } from '../anonymity.ts';
@@ -19,6 +20,15 @@ import { principalOf, requireKey } from '../auth.ts';
 import type { AppContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { parseOr400, SubmissionIdSchema } from '../schemas.ts';
+
+/** The schemas of the review endpoints, for the OpenAPI document (api/openapi.ts). */
+export const REVIEW_DOC_SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
+  // The criteria ids and maxima are each challenge's (challenge.json `rubric`; a 400 for an unknown id lists them): the document shows the shape.
+  ReviewInput: [reviewInputSchema([]), 'input'],
+  Review: [ReviewSchema, 'output'],
+  ReviewVersions: [z.object({ items: z.array(ReviewSchema) }), 'output'],
+  ReviewerReport: [ReportSchema.extend({ review: ReviewScoresSchema.nullable().optional() }), 'output'],
+};
 
 /** Who may read and write reviews. */
 const REVIEW_ROLES = ['reviewer', 'admin'] as const;
@@ -118,10 +128,8 @@ export function conflict(current: Review | undefined, message: string): ApiError
 }
 
 /** The scores a reviewer's report carries beside the automated one (null: not reviewed yet). */
-export function reviewScores(review: Review | undefined) {
-  if (!review) return null;
-  const { status, version, etag, reviewer, updatedAt, automatedPercent, rubric, rubricPercent, rubricWeight, totalPercent } = review;
-  return { status, version, etag, reviewer, updatedAt, automatedPercent, rubric, rubricPercent, rubricWeight, totalPercent };
+function reviewScores(review: Review | undefined): ReviewScores | null {
+  return review ? ReviewScoresSchema.parse(review) : null;
 }
 
 /**
@@ -129,7 +137,7 @@ export function reviewScores(review: Review | undefined) {
  * and this viewer has not submitted a review, with `review` (the current review's scores, null
  * before one; absent when the challenge has no rubric) merged in when read.
  */
-export async function reviewerReport(ctx: AppContext, record: SubmissionRecord, report: Report, viewer: Viewer): Promise<Report & { review?: ReturnType<typeof reviewScores> }> {
+export async function reviewerReport(ctx: AppContext, record: SubmissionRecord, report: Report, viewer: Viewer): Promise<Report & { review?: ReviewScores | null }> {
   const manifest = await ctx.challenges.load(record.challenge).then((c) => c.manifest, () => undefined);
   const review = await ctx.store.reviews.current(record.id);
   const shown = identityHidden(manifest?.review, viewer, review) ? anonymiseReport(report, record) : report;

@@ -92,6 +92,10 @@ export const ReviewSchema = ReviewVersionSchema.extend({
 });
 export type Review = z.infer<typeof ReviewSchema>;
 
+/** The scores a reviewer's report carries beside the automated one (`review` in the report JSON). */
+export const ReviewScoresSchema = ReviewSchema.pick({ status: true, version: true, etag: true, reviewer: true, updatedAt: true, automatedPercent: true, rubric: true, rubricPercent: true, rubricWeight: true, totalPercent: true });
+export type ReviewScores = z.infer<typeof ReviewScoresSchema>;
+
 export interface Reviewer {
   name: string;
   role: 'reviewer' | 'admin';
