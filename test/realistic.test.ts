@@ -11,12 +11,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startPipIndex } from '../runner/devtools/pip-index.ts';
+import { realisticRepo, REALISTIC_ROOT as ROOT } from '../runner/devtools/realistic.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import { testPackages } from '../runner/devtools/wheels.ts';
 import type { Report } from '../runner/report/schema.ts';
 
-const ROOT = 'test/fixtures/realistic';
 
 interface CaseSpec {
   challenge?: string;
@@ -26,6 +26,8 @@ interface CaseSpec {
   flags?: string[];
   stepMatches?: Record<string, string>;
   needs?: string[];
+  /** Files taken from another case instead of a copy kept in step by hand: path in this repository -> path under ROOT. */
+  copies?: Record<string, string>;
   why: string;
 }
 
@@ -80,9 +82,8 @@ async function challengesWith(ids: Set<string>): Promise<string> {
 
 async function grade(c: (typeof cases)[number]): Promise<Report> {
   // The repository is the folder without case.json.
-  const work = await mkdtemp(path.join(os.tmpdir(), 'assay-realistic-'));
+  const work = await realisticRepo(c.name);
   try {
-    await cp(c.dir, work, { recursive: true, filter: (src) => path.basename(src) !== 'case.json' });
     const repo = await git.addRepo(`${c.name}-${Math.random().toString(36).slice(2, 8)}`, { dir: work });
     const record = await stack.submit({ challenge: c.spec.challenge ?? 'simple-api', repoUrl: repo.url, ...(c.spec.path ? { path: c.spec.path } : {}) });
     await stack.waitForFinal(record.id, 480_000);

@@ -16,6 +16,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../runner/devtools/eventually.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { realisticRepo } from '../runner/devtools/realistic.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 
@@ -41,7 +42,9 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'README.md'), '# monorepo\n');
   await symlink('backend', path.join(dir, 'link'));
   monorepo = (await git.addRepo('monorepo.git', { dir })).url;
-  brokenBuild = (await git.addRepo('broken-build.git', { dir: 'test/fixtures/realistic/typescript-type-error' })).url;
+  const broken = await realisticRepo('typescript-type-error');
+  temps.push(broken);
+  brokenBuild = (await git.addRepo('broken-build.git', { dir: broken })).url;
 }, 300_000);
 
 afterAll(async () => {
