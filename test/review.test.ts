@@ -201,7 +201,7 @@ describe('concurrent writers', () => {
   it('of two first reviews sent at once, exactly one is created (20 rounds each with If-None-Match: * and without a header)', async () => {
     for (let round = 0; round < 40; round++) {
       const { record } = await seed();
-      const create = round % 2 === 0 ? { 'If-None-Match': '*' } : {};
+      const create: Record<string, string> = round % 2 === 0 ? { 'If-None-Match': '*' } : {};
       const [a, b] = await Promise.all([put(record.id, KEYS.rita, fullReview(), create), put(record.id, KEYS.remy, fullReview(), create, second)]);
       const [won, lost] = a.status === 201 ? [a, b] : [b, a];
       expect(won.status, `round ${round}`).toBe(201);

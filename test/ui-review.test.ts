@@ -5,7 +5,7 @@
  * lost, nothing overwritten), hostile notes and names rendered inert, and anonymous review.
  */
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiProcess, type ApiProcess } from '../api/wire.ts';
 import { buildConfig } from '../runner/config.ts';
@@ -15,6 +15,7 @@ import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
 import { seedSubmission } from '../runner/devtools/ui-fixture.ts';
 import { reviewChallenges, type ReviewChallenges } from './support/review-challenges.ts';
+import { launchChromium, uiLogin } from './support/ui-browser.ts';
 
 const KEYS = { admin: 'ui-admin-key-0123456789abcdef', rita: 'ui-reviewer-rita-0123456789', remy: 'ui-reviewer-remy-0123456789' };
 const HOSTILE_NOTE = '</textarea><script>window.__pwned=5</script><img src=x onerror="window.__pwned=6">';
@@ -38,10 +39,7 @@ beforeAll(async () => {
   store = api.store;
   const server = await api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -51,14 +49,7 @@ afterAll(async () => {
   await challenges?.close();
 });
 
-async function loggedIn(key: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/ui/login`);
-  await page.fill('#key', key);
-  await Promise.all([page.waitForURL(`${base}/ui`), page.click('button[type=submit]')]);
-  return { context, page };
-}
+const loggedIn = (key: string) => uiLogin(browser, base, key);
 
 /** Fills the simple-api rubric's four scores (and a note on the first criterion). */
 async function fillScores(page: Page, points: [number, number, number, number], note?: string): Promise<void> {
