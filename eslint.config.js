@@ -17,7 +17,7 @@ const LAYERS = [
   { layer: 1, name: 'entry points', units: ['api/', 'runner/worker/', 'runner/cli/', 'scripts/', 'runner/shutdown.ts'] },
   { layer: 2, name: 'orchestration', units: ['runner/pipeline/', 'runner/webhooks/'] },
   { layer: 3, name: 'stages', units: ['runner/stages/'] },
-  { layer: 4, name: 'ground', units: ['runner/sandbox/', 'runner/store/', 'runner/queue/', 'runner/report/', 'runner/net/', 'runner/challenges/', 'runner/review/', 'runner/cohort/'] },
+  { layer: 4, name: 'ground', units: ['runner/sandbox/', 'runner/store/', 'runner/queue/', 'runner/report/', 'runner/net/', 'runner/challenges/', 'runner/review/', 'runner/cohort/', 'runner/similarity/'] },
   { layer: 5, name: 'base', units: ['runner/config.ts', 'runner/errors.ts', 'runner/log.ts', 'runner/version.ts'] },
 ];
 /** Above the layers: they may import any layer, but nothing in the layers imports them. */

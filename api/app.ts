@@ -15,8 +15,10 @@ import type { AppContext, AppDeps } from './context.ts';
 import { ApiError, errorBody, toApiError } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 import { challengeRoutes } from './routes/challenges.ts';
+import { cohortRoutes } from './routes/cohort.ts';
 import { healthRoutes } from './routes/health.ts';
 import { submissionRoutes } from './routes/submissions.ts';
+import { reviewRoutes } from './routes/review.ts';
 import { newNonce, sendPage } from './ui/html.ts';
 import { errorPage } from './ui/pages.ts';
 import { uiRouter } from './ui/routes.ts';
@@ -79,7 +81,9 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Express {
 
   healthRoutes(app, ctx);
   challengeRoutes(app, ctx);
+  cohortRoutes(app, ctx);
   submissionRoutes(app, ctx);
+  reviewRoutes(app, ctx);
   app.use('/ui', uiRouter(ctx));
   app.get('/', (_req, res) => res.redirect(303, '/ui'));
 

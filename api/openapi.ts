@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { RUNNER_VERSION } from '../runner/version.ts';
+import { REVIEW_DOC_SCHEMAS } from './routes/review.ts';
 import { API_ERRORS, type ApiErrorCode } from './errors.ts';
 import {
   CancelResponseSchema,
@@ -47,6 +48,7 @@ const COMPONENTS: Record<string, [z.ZodType, 'input' | 'output']> = {
   Challenge: [ChallengeDetailSchema, 'output'],
   Health: [HealthResponseSchema, 'output'],
   Ready: [ReadyResponseSchema, 'output'],
+  ...REVIEW_DOC_SCHEMAS,
 };
 
 const ref = (name: keyof typeof COMPONENTS) => ({ $ref: `#/components/schemas/${name}` });
@@ -72,6 +74,7 @@ function queryParams(obj: z.ZodObject): unknown[] {
   }));
 }
 
+const etagHeader = { ETag: { schema: { type: 'string' }, description: 'The strong ETag of the review version, e.g. `"r3"`: send it back in If-Match' } };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,100}$' } };
 const bearer = [{ bearer: [] }];
 
@@ -101,7 +104,7 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
           responses: {
             '202': { description: 'Accepted and queued. The accessToken is shown only here.', content: jsonContent(ref('CreateSubmissionResponse')) },
             '200': { description: 'Replay of an earlier request with the same Idempotency-Key (no accessToken).', content: jsonContent(ref('CreateSubmissionResponse')) },
-            ...errors('VALIDATION_FAILED', 'MALFORMED_JSON', 'UNAUTHENTICATED', 'FORBIDDEN', 'IDEMPOTENCY_MISMATCH', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_CHALLENGE', 'URL_REJECTED', 'REF_INVALID', 'PATH_INVALID', 'REPO_NOT_FOUND', 'CALLBACK_REJECTED', 'RATE_LIMITED', 'TOO_MANY_QUEUED', 'UNAVAILABLE'),
+            ...errors('VALIDATION_FAILED', 'MALFORMED_JSON', 'UNAUTHENTICATED', 'FORBIDDEN', 'IDEMPOTENCY_MISMATCH', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_CHALLENGE', 'URL_REJECTED', 'REF_INVALID', 'PATH_INVALID', 'REPO_NOT_FOUND', 'CALLBACK_REJECTED', 'RATE_LIMITED', 'TOO_MANY_QUEUED', 'ATTEMPTS_EXHAUSTED', 'ATTEMPT_COOLDOWN', 'UNAVAILABLE'),
           },
         },
         get: {
@@ -131,7 +134,7 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
           security: bearer,
           parameters: [idParam, ...queryParams(ReportQuerySchema)],
           responses: {
-            '200': { description: 'The report', content: jsonContent({ oneOf: [ref('Report'), ref('CandidateReport')] }) },
+            '200': { description: 'The report (ReviewerReport for reviewer and admin keys: with `review` scores when the challenge has a rubric; anonymised in anonymous review)', content: jsonContent({ oneOf: [ref('ReviewerReport'), ref('CandidateReport')] }) },
             ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'REPORT_NOT_READY'),
           },
         },
@@ -145,6 +148,38 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
           security: [{}, ...bearer],
           parameters: [idParam, ...queryParams(ReportQuerySchema)],
           responses: { '200': { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors('VALIDATION_FAILED', 'TOKEN_IN_URL', 'UNAUTHENTICATED', 'NOT_FOUND') },
+        },
+      },
+      '/v1/submissions/{id}/review': {
+        get: {
+          operationId: 'getReview',
+          summary: 'The current review (reviewer or admin); its version\'s ETag in the ETag header',
+          security: bearer,
+          parameters: [idParam],
+          responses: { '200': { description: 'The current review', headers: etagHeader, content: jsonContent(ref('Review')) }, ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
+        },
+        put: {
+          operationId: 'putReview',
+          summary: 'Write the review as a new version (reviewer or admin): one score per rubric criterion, notes, draft or submitted',
+          description:
+            'Every write is a new version; all are kept. The first review needs no precondition (or `If-None-Match: *`); once one exists, send `If-Match` with the ETag of the version you edited: without it the answer is 428, with an older one 412 (details.currentEtag names the current version). Of two writers holding the same ETag exactly one wins. A submitted version sends the `review.completed` webhook when the submission has a callback URL.',
+          security: bearer,
+          parameters: [idParam, { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag of the version edited (`"r3"`), or `*`' }, { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string', enum: ['*'] }, description: 'Create only: fails with 412 when a review exists' }],
+          requestBody: { required: true, content: jsonContent(ref('ReviewInput')) },
+          responses: {
+            '201': { description: 'The first version', headers: etagHeader, content: jsonContent(ref('Review')) },
+            '200': { description: 'A new version', headers: etagHeader, content: jsonContent(ref('Review')) },
+            ...errors('BAD_REQUEST', 'VALIDATION_FAILED', 'MALFORMED_JSON', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'NOT_REVIEWABLE', 'PRECONDITION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'PRECONDITION_REQUIRED'),
+          },
+        },
+      },
+      '/v1/submissions/{id}/review/versions': {
+        get: {
+          operationId: 'listReviewVersions',
+          summary: 'Every version of the review, oldest first, with who wrote it and when (reviewer or admin)',
+          security: bearer,
+          parameters: [idParam],
+          responses: { '200': { description: 'The versions (empty without a review)', content: jsonContent(ref('ReviewVersions')) }, ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
         },
       },
       '/v1/submissions/{id}/rerun': {

@@ -14,6 +14,11 @@ import {
   SubmissionIdSchema,
 } from '../schemas.ts';
 import { candidateReport, publicView, reviewerView } from '../views.ts';
+import { withCohort, withCohortPosition } from '../cohort.ts';
+import { recordForViewer, recordsForViewer } from '../anonymity.ts';
+import { reviewerReport } from './review.ts';
+import { withReview } from '../ui/review.ts';
+import { candidateFeedback } from '../feedback.ts';
 import { submissionLinks } from '../../runner/webhooks/deliver.ts';
 import type { SubmissionRecord } from '../../runner/store/submissions.ts';
 import { newNonce, sendPage } from '../ui/html.ts';
@@ -71,25 +76,28 @@ export function submissionRoutes(app: Express, ctx: AppContext): void {
   });
 
   app.get('/v1/submissions', async (req, res) => {
-    requireKey(principalOf(req, ctx.keyring), ['reviewer', 'admin']);
+    const viewer = requireKey(principalOf(req, ctx.keyring), ['reviewer', 'admin']);
     const q = parseOr400(ListQuerySchema, req.query, 'query');
     if (q.sort === 'score' && !q.challenge) throw new ApiError('VALIDATION_FAILED', 'invalid query: sort=score needs challenge (scores are ranked per challenge)');
     const page = await store.list({ ...q, ...(q.cursor ? { cursor: q.cursor } : {}) });
-    res.json({ items: page.items.map(reviewerView), nextCursor: page.nextCursor ?? null });
+    res.json({ items: (await recordsForViewer(ctx, page.items, viewer)).map(reviewerView), nextCursor: page.nextCursor ?? null });
   });
 
   app.get('/v1/submissions/:id', async (req, res) => {
-    const { record, access } = await visible(req, principalOf(req, ctx.keyring));
-    res.set('Cache-Control', 'no-store').json(access === 'reviewer' ? reviewerView(record) : publicView(record));
+    const principal = principalOf(req, ctx.keyring);
+    const { record, access } = await visible(req, principal);
+    // Anonymous review: `visible` gave reviewer access to keys only, so the principal is a key here.
+    res.set('Cache-Control', 'no-store').json(access === 'reviewer' && principal.kind === 'key' ? reviewerView(await recordForViewer(ctx, record, principal)) : publicView(record));
   });
 
   app.get('/v1/submissions/:id/report', async (req, res) => {
-    const { record, access } = await visible(req, principalOf(req, ctx.keyring));
+    const principal = principalOf(req, ctx.keyring);
+    const { record, access } = await visible(req, principal);
     const q = parseOr400(ReportQuerySchema, req.query, 'query');
     if (q.run !== undefined && q.run > record.runs) throw new ApiError('NOT_FOUND', `no run ${q.run} (this submission has ${record.runs})`);
     const report = await store.getReport(record.id, q.run);
     if (!report) throw new ApiError('REPORT_NOT_READY', `the report does not exist yet (status ${record.status}, stage ${record.stage})`, undefined, { 'Retry-After': '5' });
-    res.set('Cache-Control', 'no-store').json(access === 'reviewer' ? report : candidateReport(report));
+    res.set('Cache-Control', 'no-store').json(access === 'reviewer' && principal.kind === 'key' ? await withCohortPosition(ctx, await reviewerReport(ctx, record, report, principal)) : candidateReport(report, await candidateFeedback(ctx, record, report)));
   });
 
   /**
@@ -112,9 +120,10 @@ export function submissionRoutes(app: Express, ctx: AppContext): void {
     const report = await store.getReport(record.id, q.run);
     if (access === 'reviewer' && principal.kind === 'key') {
       const user = { name: principal.name, role: principal.role, csrf: session ? ctx.sessions.csrfToken(session) : '' };
-      sendPage(res, reportPage(nonce, user, { record, report, ...(q.run ? { run: q.run } : {}), canAdmin: session !== undefined && principal.role === 'admin' }), nonce);
+      const data = { record, report, ...(q.run ? { run: q.run } : {}), canAdmin: session !== undefined && principal.role === 'admin' };
+      sendPage(res, reportPage(nonce, user, await withCohort(ctx, await withReview(ctx, data, principal, user.csrf))), nonce);
     } else {
-      sendPage(res, candidatePage(nonce, record, report ? candidateReport(report) : undefined), nonce);
+      sendPage(res, candidatePage(nonce, record, report ? candidateReport(report, await candidateFeedback(ctx, record, report)) : undefined), nonce);
     }
   });
 

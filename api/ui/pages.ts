@@ -1,6 +1,7 @@
 /** The reviewer UI's pages, as pure functions of their data. Every candidate-controlled string goes through `text()` inside `html`. */
 import type { Challenge } from '../../runner/challenges/repository.ts';
 import type { Report } from '../../runner/report/schema.ts';
+import type { CohortPosition } from '../../runner/store/cohort.ts';
 import { FINAL_STATUSES, type SubmissionRecord } from '../../runner/store/submissions.ts';
 import type { CandidateReport } from '../schemas.ts';
 import { html, layout, SafeHtml, text, type LayoutOptions } from './html.ts';
@@ -9,11 +10,11 @@ import { candidateOwnTestsSection, ownTestsAndHistory } from './insights-tests.t
 
 type User = NonNullable<LayoutOptions['user']>;
 
-const badge = (cls: string, label: string) => html`<span class="badge ${cls}">${label}</span>`;
-const pct = (n: number) => `${Math.round(n * 10) / 10}%`;
-const shortCommit = (c?: string | null) => (c ? c.slice(0, 12) : '—');
+export const badge = (cls: string, label: string) => html`<span class="badge ${cls}">${label}</span>`;
+export const pct = (n: number) => `${Math.round(n * 10) / 10}%`;
+export const shortCommit = (c?: string | null) => (c ? c.slice(0, 12) : '—');
 
-function duration(ms?: number): string {
+export function duration(ms?: number): string {
   if (ms === undefined) return '—';
   if (ms < 1000) return `${ms} ms`;
   const s = ms / 1000;
@@ -49,29 +50,7 @@ ${challenges.map((c) => html`<tr><td><a href="/ui/challenges/${encodeURIComponen
   );
 }
 
-const STATUS_FILTERS = ['all', 'queued', 'running', 'completed', 'failed', 'canceled'] as const;
-
-export function dashboardPage(nonce: string, user: User, challenge: Challenge, records: SubmissionRecord[], status: string): SafeHtml {
-  const busy = records.some((r) => !FINAL_STATUSES.includes(r.status));
-  // Ranked by score (graded first), then newest first.
-  const ranked = [...records].sort((a, b) => (b.score?.percent ?? -1) - (a.score?.percent ?? -1) || b.createdAt.localeCompare(a.createdAt));
-  const base = `/ui/challenges/${encodeURIComponent(challenge.manifest.id)}`;
-  return layout(
-    { title: challenge.manifest.title, nonce, user, ...(busy ? { refreshSeconds: 5 } : {}) },
-    html`<h1>${challenge.manifest.title} <span class="muted">v${challenge.manifest.version}</span></h1>
-<section><p class="filters">Status: ${STATUS_FILTERS.map((s) => (s === status ? html`<strong>${s}</strong> ` : html`<a href="${s === 'all' ? base : `${base}?status=${s}`}">${s}</a> `))}
-${busy ? html`<span class="muted">(refreshing while submissions are queued or running)</span>` : ''}</p>
-${ranked.length === 0
-      ? html`<p class="muted">No submissions${status === 'all' ? '' : ` with status ${status}`} yet.</p>`
-      : html`<table><thead><tr><th class="num">#</th><th>Candidate</th><th>Status</th><th class="num">Score</th><th>Commit</th><th class="num">Duration</th><th>Submitted</th><th></th></tr></thead><tbody>
-${ranked.map((r, i) => html`<tr><td class="num">${i + 1}</td><td>${candidateLabel(r)}</td><td>${badge(r.status, r.status)}${r.status === 'running' ? html` <span class="muted">${r.stage}</span>` : ''}</td>
-<td class="num">${r.score ? html`<strong>${pct(r.score.percent)}</strong> <span class="muted">${r.score.points}/${r.score.maxPoints}</span>` : '—'}</td>
-<td><code>${shortCommit(r.commit)}</code></td><td class="num">${duration(r.durationMs)}</td><td>${r.createdAt.replace('T', ' ').slice(0, 19)}</td>
-<td><a href="/ui/submissions/${encodeURIComponent(r.id)}">report</a></td></tr>`)}
-</tbody></table>`}
-</section>`,
-  );
-}
+// The dashboard of a challenge is in ./dashboard.ts.
 
 export interface ReportPageData {
   record: SubmissionRecord;
@@ -79,6 +58,10 @@ export interface ReportPageData {
   run?: number;
   /** Admins get rerun and cancel forms. */
   canAdmin: boolean;
+  /** The review panel (api/ui/review.ts), when the challenge has a rubric. */
+  reviewSection?: SafeHtml;
+  /** Where the score stands within its challenge version (api/cohort.ts). */
+  cohort?: CohortPosition;
 }
 
 export function reportPage(nonce: string, user: User, d: ReportPageData): SafeHtml {
@@ -91,6 +74,7 @@ export function reportPage(nonce: string, user: User, d: ReportPageData): SafeHt
 <section><div class="grid">
 <span class="muted">Status</span><span>${badge(r.status, r.status)} ${busy ? html`<span class="muted">stage ${r.stage}</span>` : ''}</span>
 ${report ? html`<span class="muted">Score</span><span><span class="score" data-testid="score">${pct(report.score.percent)}</span> <span class="muted">${report.score.points} / ${report.score.maxPoints} points</span></span>` : ''}
+${report && d.cohort ? html`<span class="muted">Percentile</span><span><strong data-testid="percentile">${d.cohort.percentile}</strong> <span class="muted">among ${d.cohort.of} graded submission${d.cohort.of === 1 ? '' : 's'} of v${d.cohort.version} (<a href="/ui/challenges/${encodeURIComponent(r.challenge)}/stats?version=${encodeURIComponent(d.cohort.version)}">statistics</a>)</span></span>` : ''}
 <span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code>${r.path ? html` · folder <code>${text(r.path)}</code>` : ''}</span>
 <span class="muted">Ref</span><span><code>${text(report?.ref ?? r.ref ?? '(default branch)')}</code></span>
 <span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span>
@@ -104,6 +88,7 @@ ${report ? html`<span class="muted">Challenge</span><span>${report.challenge.id}
 ${d.canAdmin ? adminForms(r, user.csrf) : ''}
 </section>
 ${r.error && !report?.error ? html`<section><h2>Error</h2><p>${badge('bad', r.error.fault)} <code>${r.error.code}</code> ${text(r.error.message)}</p></section>` : ''}
+${d.reviewSection ?? ''}
 ${report ? reportBody(report) : html`<section><p class="muted">${busy ? 'The report appears here when grading finishes.' : 'No report for this run.'}</p></section>`}
 ${webhookSection(r)}`,
   );
@@ -150,12 +135,13 @@ export function candidatePage(nonce: string, r: SubmissionRecord, report?: Candi
     html`<h1>Your submission · ${r.challenge}</h1>
 <section><div class="grid"><span class="muted">Status</span><span>${badge(r.status, r.status)}</span>
 ${report ? html`<span class="muted">Score</span><span><span class="score">${pct(report.score.percent)}</span> <span class="muted">${report.score.points} / ${report.score.maxPoints} points</span></span>` : ''}
-<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code>${r.path ? html` · folder <code>${text(r.path)}</code>` : ''}</span><span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span>${report?.runtimeVersion ? html`<span class="muted">Runtime</span><span>${report.runtime ?? ''} ${report.runtimeVersion}</span>` : ''}</div></section>
+<span class="muted">Repository</span><span><code>${text(r.repoUrl)}</code>${r.path ? html` · folder <code>${text(r.path)}</code>` : ''}</span><span class="muted">Commit</span><span><code>${report?.commit ?? r.commit ?? '—'}</code></span>${report?.runtimeVersion ? html`<span class="muted">Runtime</span><span>${report.runtime ?? ''} ${report.runtimeVersion}</span>` : ''}
+${report?.candidateAttempt ? html`<span class="muted">Attempt</span><span data-testid="attempt">${report.candidateAttempt.number}${report.candidateAttempt.max !== undefined ? html` of ${report.candidateAttempt.max}` : ''}</span>` : ''}</div></section>
 ${report?.error ? html`<section><h2>Could not be graded</h2><p><code>${report.error.code}</code> ${text(report.error.message)}</p></section>` : ''}
 ${report ? html`<section><h2>Tests you can see</h2><table><thead><tr><th>Status</th><th>Test</th><th class="num">Points</th><th>Message</th></tr></thead><tbody>
-${report.tests.map((t) => html`<tr><td>${badge(t.status, t.status)}</td><td>${t.name}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}</td></tr>`)}
+${report.tests.map((t) => html`<tr data-test="${t.id}"><td>${badge(t.status, t.status)}</td><td>${t.name}</td><td class="num">${t.points} / ${t.maxPoints}</td><td>${t.message ? html`<pre class="msg">${text(t.message)}</pre>` : ''}${t.hint ? html`<p class="hint"><strong>Hint:</strong> ${text(t.hint)}</p>` : ''}</td></tr>`)}
 </tbody></table><p class="muted">${report.hiddenTests.count} more tests (${report.hiddenTests.maxPoints} points) are not shown; they count in the score.</p></section>
-<section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li data-step="${s.name}">${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}${s.logTail !== undefined ? html`<pre>${text(s.logTail) || '(no output)'}</pre>` : ''}</li>`)}</ul>
+<section><h2>Steps</h2><ul>${report.steps.map((s) => html`<li data-step="${s.name}">${badge(s.status, s.status)} ${s.name} · ${duration(s.durationMs)}${s.reason ? html` · ${text(s.reason)}` : ''}${s.logTail !== undefined ? html`<p class="muted">The end of its output (secrets hidden):</p><pre class="log-tail">${text(s.logTail) || '(no output)'}</pre>` : ''}</li>`)}</ul>
 ${report.flags.length ? html`<p>Flags:</p><ul>${report.flags.map((f) => html`<li>${badge('bad', f.code)}${f.message ? html` ${text(f.message)}` : ''}</li>`)}</ul>` : ''}</section>
 ${candidateInsightsSection(report.insights)}
 ${candidateOwnTestsSection(report.insights)}` : html`<section><p class="muted">Your results appear here when grading finishes.</p></section>`}`,

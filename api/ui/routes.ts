@@ -8,15 +8,19 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { cancelSubmission, rerunSubmission } from '../service.ts';
-import { SubmissionIdSchema } from '../schemas.ts';
+import { parseOr400, SubmissionIdSchema } from '../schemas.ts';
 import { newNonce, sendPage } from './html.ts';
-import { challengesPage, dashboardPage, errorPage, loginPage, reportPage } from './pages.ts';
+import { challengesPage, errorPage, loginPage, reportPage } from './pages.ts';
+import { dashboardPage, loadDashboard } from './dashboard.ts';
+import { statsPage } from './stats.ts';
+import { cohortStats, loadChallengeOr404, withCohort } from '../cohort.ts';
+import { DashboardQuerySchema, StatsQuerySchema } from '../cohort-schemas.ts';
 import type { Session } from './session.ts';
+import { reviewFormParser, reviewUiRoutes, withReview } from './review.ts';
 
 /** Login attempts per client address per minute. */
 const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
-const DashboardQuery = z.strictObject({ status: z.enum(['all', 'queued', 'running', 'completed', 'failed', 'canceled']).default('all') });
 const ReportQuery = z.strictObject({ run: z.coerce.number().int().min(1).max(1000).optional() });
 
 interface Locals {
@@ -38,6 +42,7 @@ export function uiRouter(ctx: AppContext): Router {
     }
     next();
   });
+  router.use('/submissions/:id/review', reviewFormParser);
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
 
   router.get('/login', (req, res) => {
@@ -89,13 +94,16 @@ export function uiRouter(ctx: AppContext): Router {
 
   router.get('/challenges/:id', async (req, res) => {
     const { nonce, session } = locals(res);
-    const q = DashboardQuery.safeParse(req.query);
-    if (!q.success) throw new ApiError('VALIDATION_FAILED', 'unknown status filter');
-    const challenge = await ctx.challenges.load(String(req.params.id)).catch((err: unknown) => {
-      throw toApiError(err).error.code === 'UNKNOWN_CHALLENGE' ? new ApiError('NOT_FOUND', 'no such challenge') : err;
-    });
-    const { items } = await ctx.store.list({ challenge: challenge.manifest.id, sort: 'createdAt', order: 'desc', limit: 500, ...(q.data.status === 'all' ? {} : { status: q.data.status }) });
-    sendPage(res, dashboardPage(nonce, userOf(session), challenge, items, q.data.status), nonce);
+    const q = parseOr400(DashboardQuerySchema, req.query, 'query');
+    const challenge = await loadChallengeOr404(ctx, String(req.params.id));
+    sendPage(res, dashboardPage(nonce, userOf(session), await loadDashboard(ctx, challenge, q, session)), nonce);
+  });
+
+  router.get('/challenges/:id/stats', async (req, res) => {
+    const { nonce, session } = locals(res);
+    const q = parseOr400(StatsQuerySchema, req.query, 'query');
+    const challenge = await loadChallengeOr404(ctx, String(req.params.id));
+    sendPage(res, statsPage(nonce, userOf(session), challenge, await cohortStats(ctx, challenge, q.version ?? null)), nonce);
   });
 
   router.get('/submissions/:id', async (req, res) => {
@@ -106,7 +114,8 @@ export function uiRouter(ctx: AppContext): Router {
     const record = id.success ? await ctx.store.get(id.data) : undefined;
     if (!record) throw new ApiError('NOT_FOUND', 'no such submission');
     const report = await ctx.store.getReport(record.id, q.data.run);
-    sendPage(res, reportPage(nonce, userOf(session), { record, report, run: q.data.run, canAdmin: session.role === 'admin' }), nonce);
+    const user = userOf(session);
+    sendPage(res, reportPage(nonce, user, await withCohort(ctx, await withReview(ctx, { record, report, run: q.data.run, canAdmin: session.role === 'admin' }, session, user.csrf))), nonce);
   });
 
   const adminAction = (action: (id: string) => Promise<unknown>) => async (req: Request, res: Response) => {
@@ -118,6 +127,7 @@ export function uiRouter(ctx: AppContext): Router {
   };
   router.post('/submissions/:id/rerun', adminAction((id) => rerunSubmission(ctx, id)));
   router.post('/submissions/:id/cancel', adminAction((id) => cancelSubmission(ctx, id)));
+  reviewUiRoutes(router, ctx, (res) => ({ user: userOf(locals(res).session), viewer: locals(res).session, nonce: locals(res).nonce }));
 
   router.use((_req, res) => {
     const nonce = (res.locals.nonce as string | undefined) ?? newNonce();

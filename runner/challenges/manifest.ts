@@ -217,6 +217,17 @@ export const ManifestSchema = z.strictObject({
       showCandidates: z.array(z.enum(CANDIDATE_INSIGHTS)).refine((l) => new Set(l).size === l.length, 'listed twice').default([]),
     })
     .default({ showCandidates: [] }),
+  /** Similarity across this challenge's submissions (runner/store/similarity.ts), for reviewers only; unset fields: the operator's settings. */
+  similarity: z
+    .strictObject({
+      /** Off for this challenge when false (e.g. every solution is meant to look alike). @defaultValue ASSAY_SIMILARITY */
+      enabled: z.boolean().optional(),
+      /** Pairs at or above this similarity (0-1) are recorded. @defaultValue ASSAY_SIMILARITY_THRESHOLD */
+      threshold: z.number().min(0).max(1).optional(),
+      /** Shared fragments shorter than this many lines (on both sides) are not listed; they still count in the score. @defaultValue 3 */
+      minFragmentLines: z.number().int().min(1).max(200).optional(),
+    })
+    .optional(),
   /** Criteria reviewers score by hand beside the automated score (runner/review/rubric.ts). @defaultValue [] */
   rubric: RubricSchema,
   /** How the rubric counts in the weighted total, and anonymous review. @defaultValue {"rubricWeight": 0.3, "anonymous": false} */

@@ -19,8 +19,20 @@ export const GradeJobSchema = z.strictObject({
 });
 export type GradeJob = z.infer<typeof GradeJobSchema>;
 
-export const WebhookJobSchema = z.strictObject({ submissionId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/) });
+/** The events a callback URL receives (docs/api.md, Webhooks). */
+export const WEBHOOK_EVENTS = ['submission.finished', 'review.completed'] as const;
+
+export const WebhookJobSchema = z.strictObject({
+  submissionId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  /** Absent: `submission.finished` (jobs queued before events had names). */
+  event: z.enum(WEBHOOK_EVENTS).optional(),
+  /** `review.completed`: the review version it reports. */
+  reviewVersion: z.number().int().min(1).optional(),
+});
 export type WebhookJob = z.infer<typeof WebhookJobSchema>;
+
+/** Every webhook delivery: 6 attempts with exponential backoff from 1 s. */
+const WEBHOOK_JOB_OPTIONS = { attempts: 6, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } } as const;
 
 /** The job id is the submission id (plus the run for reruns), so enqueueing twice grades once. */
 export function gradeJobId(submissionId: string, run: number): string {
@@ -70,7 +82,12 @@ export class SubmissionQueue {
   }
 
   async enqueueWebhook(submissionId: string): Promise<void> {
-    await this.webhooks.add('deliver', { submissionId }, { attempts: 6, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } });
+    await this.webhooks.add('deliver', { submissionId }, WEBHOOK_JOB_OPTIONS);
+  }
+
+  /** Queues the `review.completed` event of a submitted review version (retried as enqueueWebhook's). */
+  async enqueueReviewWebhook(submissionId: string, reviewVersion: number): Promise<void> {
+    await this.webhooks.add('deliver', { submissionId, event: 'review.completed', reviewVersion }, WEBHOOK_JOB_OPTIONS);
   }
 
   /**

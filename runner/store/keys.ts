@@ -12,6 +12,11 @@
  *   <p>:att:<challenge>:<sha256(who)>  HASH of the candidate's attempts at a challenge (attempts.ts)
  *   <p>:cohort:<challenge>:rows               HASH id -> JSON cohort row of the latest report (cohort.ts)
  *   <p>:cohort:<challenge>:v:<version>:score  ZSET id -> score percent of graded rows, per version (cohort.ts)
+ *   <p>:sim:c:<challenge>:hashes  HASH id -> the submission's distinct fingerprint hashes, sorted uint32 LE (similarity.ts)
+ *   <p>:sim:c:<challenge>:pairs   ZSET "<id>|<id>" (ids in order) -> similarity of the pair, pairs at or above the threshold
+ *   <p>:sim:sub:<id>              JSON fingerprints, kept source lines and notes of the submission's latest completed run
+ *   <p>:sim:sub:<id>:pairs        HASH other id -> JSON pair seen from this submission (score, fragments)
+ *   <p>:sim:sub:<id>:scores       ZSET other id -> similarity (maxScoreFor reads the top one)
  *   <p>:worker:<id>             worker heartbeat (expires)
  *   <p>:rl:<bucket>:<window>    rate-limit counters
  */
@@ -69,6 +74,27 @@ export class StoreKeys {
 
   cohortVersionScore(challenge: string, version: string): string {
     return this.key('cohort', challenge, 'v', version, 'score');
+  }
+
+  /** Similarity (similarity.ts): a challenge's fingerprint hashes by submission, and its pairs. */
+  similarityHashes(challenge: string): string {
+    return this.key('sim', 'c', challenge, 'hashes');
+  }
+
+  similarityChallengePairs(challenge: string): string {
+    return this.key('sim', 'c', challenge, 'pairs');
+  }
+
+  similarityPrints(id: string): string {
+    return this.key('sim', 'sub', id);
+  }
+
+  similarityPairs(id: string): string {
+    return this.key('sim', 'sub', id, 'pairs');
+  }
+
+  similarityScores(id: string): string {
+    return this.key('sim', 'sub', id, 'scores');
   }
 
   worker(workerId: string): string {

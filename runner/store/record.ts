@@ -20,6 +20,8 @@ export const WebhookDeliverySchema = z.object({
   status: z.number().int().optional(),
   error: z.string().optional(),
   durationMs: z.number(),
+  /** The event delivered (`submission.finished` or `review.completed`); absent on attempts recorded before events had names. */
+  event: z.string().optional(),
 });
 export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
 

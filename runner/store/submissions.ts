@@ -11,6 +11,7 @@ import { parseRecord, type SubmissionRecord, type WebhookDelivery } from './reco
 import type { Redis } from './redis.ts';
 import { ReviewStore } from './reviews.ts';
 import type { SubmissionStatus } from './states.ts';
+import { SimilarityStore } from './similarity.ts';
 import { RecordSwap } from './swap.ts';
 
 export {
@@ -47,6 +48,8 @@ export class SubmissionStore {
   readonly reviews: ReviewStore;
   /** Compact per-submission rows for statistics, the dashboard and exports (cohort.ts). */
   readonly cohort: CohortStore;
+  /** Fingerprints and pairs of similar submissions per challenge, for reviewers (similarity.ts). */
+  readonly similarity: SimilarityStore;
   private readonly keys: StoreKeys;
   private readonly records: RecordSwap;
 
@@ -54,6 +57,7 @@ export class SubmissionStore {
     this.keys = new StoreKeys(prefix);
     this.records = new RecordSwap(redis, this.keys);
     this.reviews = new ReviewStore(redis, this.keys);
+    this.similarity = new SimilarityStore(redis, this.keys);
     this.cohort = new CohortStore(redis, this.keys, (id) => this.latestReport(id));
     this.lifecycle = new SubmissionLifecycle(this.records, {
       // A row lost here (Redis failing right after the record was written) must not fail the
@@ -92,6 +96,13 @@ export class SubmissionStore {
     if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return undefined;
     const raw = await this.redis.get(this.keys.record(id));
     return raw ? parseRecord(raw) : undefined;
+  }
+
+  /** Several records in one round trip, in the order asked (undefined where there is none). */
+  async getMany(ids: readonly string[]): Promise<(SubmissionRecord | undefined)[]> {
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(ids.map((id) => this.keys.record(id)));
+    return raws.map((raw) => (raw ? parseRecord(raw) : undefined));
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
- * Webhook delivery: a BullMQ worker on the `webhooks` queue (job data `{submissionId}`; the
- * grading worker enqueues it when a submission with a callbackUrl reaches a final state, with 6
- * attempts and exponential backoff).
+ * Webhook delivery: a BullMQ worker on the `webhooks` queue (job data `{submissionId, event?}`; the
+ * grading worker enqueues `submission.finished` when a submission with a callbackUrl reaches a
+ * final state, the API `review.completed` when a review is submitted; 6 attempts with
+ * exponential backoff).
  *
  * Each attempt re-checks the callback URL against the SSRF policy (the DNS answer may have
  * changed since the submission was accepted), connects to exactly the address that was checked
@@ -21,6 +22,7 @@ import { QueueConsumer, type ConsumedJob, type JobOutcome } from '../queue/consu
 import { WEBHOOKS_QUEUE, WebhookJobSchema, type WebhookJob } from '../queue/queue.ts';
 import { isPrivateAddress, resolveAllowedAddress } from '../net/url-policy.ts';
 import type { Report } from '../report/schema.ts';
+import { reviewCompletedPayload } from '../review/webhook.ts';
 import type { Redis } from '../store/redis.ts';
 import type { SubmissionRecord, SubmissionStore, WebhookDelivery } from '../store/submissions.ts';
 import { RUNNER_VERSION } from '../version.ts';
@@ -119,6 +121,14 @@ export function webhookPayload(record: SubmissionRecord, baseUrl: string, report
   };
 }
 
+/** The body of the job's event; undefined when what it reports is gone. */
+async function eventPayload(deps: WebhookWorkerDeps, job: WebhookJob, record: SubmissionRecord): Promise<object | undefined> {
+  const baseUrl = publicBaseUrl(deps.config);
+  if (job.event !== 'review.completed') return webhookPayload(record, baseUrl, await deps.store.getReport(record.id));
+  const review = job.reviewVersion === undefined ? undefined : await deps.store.reviews.version(record.id, job.reviewVersion);
+  return review ? reviewCompletedPayload(record, review, submissionLinks(baseUrl, record.id)) : undefined;
+}
+
 export function startWebhookWorker(deps: WebhookWorkerDeps): { close(): Promise<void> } {
   const log = deps.log.child({ component: 'webhooks' });
   const consumer = new QueueConsumer<WebhookJob>(
@@ -137,7 +147,7 @@ async function processDelivery(deps: WebhookWorkerDeps, job: ConsumedJob<Webhook
   const attempt = job.attemptsMade + 1;
   const started = Date.now();
   const recordAttempt = (d: Omit<WebhookDelivery, 'attempt' | 'at' | 'durationMs'>) =>
-    store.recordWebhookDelivery(submissionId, { attempt, at: new Date(started).toISOString(), durationMs: Date.now() - started, ...d });
+    store.recordWebhookDelivery(submissionId, { attempt, at: new Date(started).toISOString(), durationMs: Date.now() - started, event: job.data.event ?? 'submission.finished', ...d });
 
   const secret = config.api.webhookSecret;
   if (!secret) {
@@ -155,8 +165,12 @@ async function processDelivery(deps: WebhookWorkerDeps, job: ConsumedJob<Webhook
     return { kind: 'reject', reason: message };
   }
 
-  const report = await store.getReport(submissionId);
-  const body = JSON.stringify(webhookPayload(record, publicBaseUrl(config), report));
+  const payload = await eventPayload(deps, job.data, record);
+  if (!payload) {
+    await recordAttempt({ ok: false, error: 'not delivered: the review version it reports does not exist' });
+    return { kind: 'reject', reason: 'no such review version' };
+  }
+  const body = JSON.stringify(payload);
   const deliveryId = randomUUID();
   const headers = {
     'Content-Type': 'application/json',
