@@ -139,7 +139,8 @@ export const CandidateReportSchema = z.object({
   runtimeVersion: z.string().optional(),
   score: ScoreSchema,
   categories: ReportSchema.shape.categories,
-  tests: z.array(TestResultSchema),
+  /** `hint`: the author's hint, on a visible test that failed (errored, timed out) only. */
+  tests: z.array(TestResultSchema.extend({ hint: z.string().optional() })),
   hiddenTests: z.object({ count: z.number().int(), maxPoints: z.number() }),
   steps: z.array(
     z.object({
@@ -147,7 +148,7 @@ export const CandidateReportSchema = z.object({
       status: z.enum(STEP_STATUSES),
       durationMs: z.number(),
       reason: z.string().optional(),
-      /** A failed install, build or start only: the end of its output (at most 4000 characters, secrets removed). */
+      /** A failed install, build or start only: the end of its output (at most 4000 characters, secrets and terminal escapes removed). */
       logTail: z.string().optional(),
     }),
   ),
@@ -156,6 +157,8 @@ export const CandidateReportSchema = z.object({
   error: ReportErrorSchema.optional(),
   /** Only the insights the challenge shows candidates (its manifest's `insights.showCandidates`); absent: none. */
   insights: z.object({ lint: LintInsightSchema.optional(), ownTests: OwnTestsSummarySchema.optional() }).optional(),
+  /** Which of the candidate's submissions to this challenge this is (1: the first), and `max` when the challenge limits them; absent for submissions made before attempts were counted. */
+  candidateAttempt: z.object({ number: z.number().int(), max: z.number().int().optional() }).optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });
@@ -189,6 +192,8 @@ export const ChallengeDetailSchema = ChallengeSummarySchema.extend({
   tests: z.array(z.object({ id: z.string(), name: z.string(), category: z.string(), points: z.number() })),
   hiddenTests: z.object({ count: z.number().int(), points: z.number() }),
   maxPoints: z.number(),
+  /** How often a candidate may submit (the manifest's `attempts`, else the operator's defaults); an absent field: no limit. */
+  attempts: z.object({ max: z.number().int().optional(), cooldownSeconds: z.number().int().optional() }),
 });
 
 export const ChallengeListResponseSchema = z.object({ items: z.array(ChallengeSummarySchema) });

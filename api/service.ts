@@ -11,6 +11,7 @@ import { normalizeRepoPath } from '../runner/net/repo-path.ts';
 import { parseRepoUrl, resolveAllowedAddress, validateRef } from '../runner/net/url-policy.ts';
 import { FINAL_STATUSES, newSubmissionRecord, type SubmissionRecord, type TransitionResult } from '../runner/store/submissions.ts';
 import { CallbackUrlError, checkCallbackUrl } from '../runner/webhooks/deliver.ts';
+import { claimAttempt, releaseAttempt } from './attempts.ts';
 import type { AppContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import type { CreateSubmissionBody } from './schemas.ts';
@@ -42,7 +43,7 @@ export async function createSubmission(ctx: AppContext, input: CreateInput): Pro
     if (existing) return { record: sameRequestOr409(existing, body), created: false };
   }
 
-  await ctx.challenges.load(body.challenge); // UNKNOWN_CHALLENGE -> 422
+  const challenge = await ctx.challenges.load(body.challenge); // UNKNOWN_CHALLENGE -> 422
   const { host } = parseRepoUrl(body.repoUrl, config.fetch.policy); // URL_REJECTED -> 422
   await resolveAllowedAddress(host, config.fetch.policy); // private address -> 422; resolver down -> 503
   if (body.ref !== undefined) validateRef(body.ref); // REF_INVALID -> 422
@@ -66,21 +67,34 @@ export async function createSubmission(ctx: AppContext, input: CreateInput): Pro
     await store.untrackCandidate(record);
     throw new ApiError('TOO_MANY_QUEUED', `this candidate already has ${active - 1} unfinished submissions (at most ${config.api.maxQueuedPerCandidate})`, undefined, { 'Retry-After': '60' });
   }
+  // Last of the checks, so a request refused for anything else costs no attempt (api/attempts.ts).
+  try {
+    await claimAttempt(ctx, record, challenge.manifest);
+  } catch (err) {
+    await store.untrackCandidate(record);
+    // The same Idempotency-Key sent twice at once: the other request made the submission.
+    const made = scopedKey ? await store.getByIdempotencyKey(scopedKey) : undefined;
+    if (made) return { record: sameRequestOr409(made, body), created: false };
+    throw err;
+  }
   let result: { record: SubmissionRecord; created: boolean };
   try {
     result = await store.create(record, scopedKey);
   } catch (err) {
     await store.untrackCandidate(record).catch(() => undefined);
+    await releaseAttempt(ctx, record);
     throw err;
   }
   if (!result.created) {
     await store.untrackCandidate(record);
+    await releaseAttempt(ctx, record);
     return { record: sameRequestOr409(result.record, body), created: false };
   }
   try {
     await queue.enqueueGrade(record.id, 1);
   } catch (err) {
     await failUnqueued(ctx, record.id, err);
+    await releaseAttempt(ctx, record);
     throw new ApiError('UNAVAILABLE', 'the queue is unavailable; try again', undefined, { 'Retry-After': '10' });
   }
   ctx.metrics.submissionsCreated.inc({ challenge: record.challenge });

@@ -2,7 +2,9 @@
 import { ownTestsSummary } from '../runner/report/insights-tests.ts';
 import { redactedTail, redactSecrets } from '../runner/report/redact.ts';
 import { CANDIDATE_FLAG_MESSAGES, CANDIDATE_LOG_STEPS, type Report } from '../runner/report/schema.ts';
+import { stripTerminalEscapes } from '../runner/report/text.ts';
 import type { SubmissionRecord } from '../runner/store/submissions.ts';
+import { NO_FEEDBACK, type CandidateFeedback } from './feedback.ts';
 import { CandidateReportSchema, type CandidateReport, type ReviewerSubmissionView, type SubmissionView } from './schemas.ts';
 
 export function publicView(r: SubmissionRecord): SubmissionView {
@@ -48,7 +50,7 @@ export const CANDIDATE_LOG_TAIL_CHARS = 4000;
  * nothing about the runner, its images or the suite hash but the runtime's version, and none of
  * the insights unless the challenge shows them (`insights.showCandidates`).
  */
-export function candidateReport(report: Report): CandidateReport {
+export function candidateReport(report: Report, feedback: CandidateFeedback = NO_FEEDBACK): CandidateReport {
   const runtimeVersion = report.runner.images.candidate?.version;
   const hidden = report.tests.filter((t) => t.visibility !== 'visible');
   return CandidateReportSchema.parse({
@@ -65,18 +67,19 @@ export function candidateReport(report: Report): CandidateReport {
     ...(runtimeVersion ? { runtimeVersion } : {}),
     score: report.score,
     categories: report.categories,
-    tests: report.tests.filter((t) => t.visibility === 'visible'),
+    tests: report.tests.filter((t) => t.visibility === 'visible').map((t) => withHint(t, feedback.hints)),
     hiddenTests: { count: hidden.length, maxPoints: hidden.reduce((s, t) => s + t.maxPoints, 0) },
     steps: report.steps.map((s) => ({
       name: s.name,
       status: s.status,
       durationMs: s.durationMs,
       ...(s.reason ? { reason: s.reason } : {}),
-      ...(s.status === 'failed' && s.log && CANDIDATE_LOG_STEPS.includes(s.name) ? { logTail: redactedTail(s.log.text, CANDIDATE_LOG_TAIL_CHARS) } : {}),
+      ...(s.status === 'failed' && s.log && CANDIDATE_LOG_STEPS.includes(s.name) ? { logTail: redactedTail(stripTerminalEscapes(s.log.text), CANDIDATE_LOG_TAIL_CHARS) } : {}),
     })),
     flags: report.flags.map((f) => (CANDIDATE_FLAG_MESSAGES.includes(f.code) ? { code: f.code, message: redactSecrets(f.message) } : { code: f.code })),
     ...(report.error ? { error: report.error } : {}),
     ...candidateInsights(report),
+    ...(feedback.attempt ? { candidateAttempt: feedback.attempt } : {}),
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
   });
@@ -88,4 +91,10 @@ function candidateInsights(report: Report): Pick<CandidateReport, 'insights'> {
   const lint = shown.includes('lint') ? report.insights?.lint : undefined;
   const own = shown.includes('ownTests') ? report.insights?.ownTests : undefined;
   return lint || own ? { insights: { ...(lint ? { lint } : {}), ...(own ? { ownTests: ownTestsSummary(own) } : {}) } } : {};
+}
+
+/** A visible test that did not pass gets its hint (tests/hint in the manifest); a passed or skipped one does not. */
+function withHint(t: Report['tests'][number], hints: CandidateFeedback['hints']): Report['tests'][number] & { hint?: string } {
+  const hint = t.status === 'failed' || t.status === 'error' || t.status === 'timeout' ? hints.get(t.id) : undefined;
+  return hint ? { ...t, hint } : t;
 }

@@ -183,6 +183,10 @@ const EnvSchema = z.object({
   ASSAY_HISTORY_MAX_COMMITS: int(200, 0).pipe(z.number().max(5000)),
   /** The candidate's own tests (and the challenge's mutants) run for insights.ownTests. */
   ASSAY_OWN_TESTS: bool.default(true),
+  /** Similarity across a challenge's submissions (Dolos fingerprints): on unless false. */
+  ASSAY_SIMILARITY: bool.default(true),
+  /** Pairs at or above this similarity (0-1) are recorded; a challenge's manifest may set its own. */
+  ASSAY_SIMILARITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   ASSAY_PACK_MAX_FILES: int(10_000, 1),
   ASSAY_PACK_MAX_BYTES: int(50 * 1024 * 1024, 1024),
   ASSAY_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org/'),
@@ -213,6 +217,10 @@ const EnvSchema = z.object({
   ASSAY_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   ASSAY_RATE_LIMIT_PER_MINUTE: int(30, 1),
   ASSAY_MAX_QUEUED_PER_CANDIDATE: int(3, 1),
+  /** Submissions per candidate and challenge where the manifest's `attempts.max` is unset (unset: unlimited). */
+  ASSAY_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
+  /** Seconds between a candidate's submissions to a challenge where the manifest's `attempts.cooldownSeconds` is unset (unset: none). */
+  ASSAY_ATTEMPT_COOLDOWN_SECONDS: z.coerce.number().int().min(0).optional(),
 });
 
 export interface FetchPolicy {
@@ -264,6 +272,8 @@ export function buildConfig(env: Record<string, string | undefined>) {
     },
     /** insights.ownTests: run the candidate's own tests in a sandbox of their own (never scored). */
     ownTests: { enabled: e.ASSAY_OWN_TESTS },
+    /** Similarity across submissions of a challenge (runner/store/similarity.ts): evidence for reviewers, never a verdict. */
+    similarity: { enabled: e.ASSAY_SIMILARITY, threshold: e.ASSAY_SIMILARITY_THRESHOLD },
     pack: { maxFiles: e.ASSAY_PACK_MAX_FILES, maxBytes: e.ASSAY_PACK_MAX_BYTES },
     install: {
       npmRegistry: e.ASSAY_NPM_REGISTRY,
@@ -295,6 +305,8 @@ export function buildConfig(env: Record<string, string | undefined>) {
       webhookAllowPrivate: e.ASSAY_WEBHOOK_ALLOW_PRIVATE,
       rateLimitPerMinute: e.ASSAY_RATE_LIMIT_PER_MINUTE,
       maxQueuedPerCandidate: e.ASSAY_MAX_QUEUED_PER_CANDIDATE,
+      /** The attempt policy of challenges whose manifest does not set one (api/attempts.ts); undefined: no limit. */
+      attempts: { max: e.ASSAY_MAX_ATTEMPTS, cooldownSeconds: e.ASSAY_ATTEMPT_COOLDOWN_SECONDS },
     },
   };
   return deepFreeze(config);

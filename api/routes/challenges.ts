@@ -1,6 +1,7 @@
 /** /v1/challenges: the candidate-facing view of each challenge (brief, limits, visible tests; hidden tests only counted). */
 import type { Express } from 'express';
 import type { Challenge } from '../../runner/challenges/repository.ts';
+import { attemptPolicy } from '../attempts.ts';
 import type { AppContext } from '../context.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { ChallengeIdSchema } from '../schemas.ts';
@@ -10,7 +11,7 @@ function summary(c: Challenge) {
   return { id: m.id, title: m.title, version: m.version, kind: m.kind, runtimes: m.runtimes };
 }
 
-function detail(c: Challenge) {
+function detail(c: Challenge, ctx: AppContext) {
   const m = c.manifest;
   const hidden = m.tests.filter((t) => t.visibility !== 'visible');
   return {
@@ -29,6 +30,7 @@ function detail(c: Challenge) {
     tests: m.tests.filter((t) => t.visibility === 'visible').map((t) => ({ id: t.id, name: t.name, category: t.category, points: t.points })),
     hiddenTests: { count: hidden.length, points: hidden.reduce((s, t) => s + t.points, 0) },
     maxPoints: m.tests.reduce((s, t) => s + t.points, 0),
+    attempts: attemptPolicy(m, ctx.config.api.attempts),
   };
 }
 
@@ -41,7 +43,7 @@ export function challengeRoutes(app: Express, ctx: AppContext): void {
     const id = ChallengeIdSchema.safeParse(req.params.id);
     if (!id.success) throw new ApiError('NOT_FOUND', 'no such challenge');
     try {
-      res.json(detail(await ctx.challenges.load(id.data)));
+      res.json(detail(await ctx.challenges.load(id.data), ctx));
     } catch (err) {
       if (toApiError(err).error.code === 'UNKNOWN_CHALLENGE') throw new ApiError('NOT_FOUND', 'no such challenge');
       throw err;
