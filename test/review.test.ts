@@ -146,6 +146,16 @@ describe('PUT and GET /v1/submissions/:id/review', () => {
     expect(versions.body.items).toHaveLength(1);
   });
 
+  it('takes every note at its longest, in any script (a body far over the API\'s usual 32 KB), and refuses one over 256 KB (413)', async () => {
+    const { record } = await seed();
+    const long = '€'.repeat(4000); // 12 KB of UTF-8 each
+    const body = { ...fullReview(), note: long, criteria: fullReview().criteria.map((c) => ({ ...c, note: long })) };
+    const res = await put(record.id, KEYS.rita, body);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
+    expect(res.body.criteria.every((c: { note: string }) => c.note === long)).toBe(true);
+    expectError(await put(record.id, KEYS.rita, { ...body, padding: 'x'.repeat(300 * 1024) }, { 'If-Match': '"r1"' }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
   it('reviews only completed submissions of challenges with a rubric (409), and 404s what does not exist', async () => {
     const { record: queued } = await seed({ status: 'queued' });
     expectError(await put(queued.id, KEYS.rita, fullReview()), 409, 'NOT_REVIEWABLE');

@@ -8,7 +8,7 @@
  * rules: only completed submissions of a challenge with a rubric, one score per criterion, and
  * never a silent overwrite.
  */
-import type { Express, Request, Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { nextReviewVersion, reviewInputSchema, ReviewSchema, ReviewScoresSchema, type Review, type ReviewScores } from '../../runner/review/review.ts';
 import { ReportSchema, type Report } from '../../runner/report/schema.ts';
@@ -29,6 +29,13 @@ export const REVIEW_DOC_SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']>
   ReviewVersions: [z.object({ items: z.array(ReviewSchema) }), 'output'],
   ReviewerReport: [ReportSchema.extend({ review: ReviewScoresSchema.nullable().optional() }), 'output'],
 };
+
+/**
+ * Largest review body: the API's default 32 KB would refuse a rubric's notes (up to 21 of 4,000
+ * characters, up to 3 bytes each in UTF-8). Mounted before the default parser (api/app.ts).
+ */
+export const REVIEW_MAX_BODY_BYTES = 256 * 1024;
+export const reviewBodyParser = express.json({ limit: REVIEW_MAX_BODY_BYTES, type: 'application/json', strict: true });
 
 /** Who may read and write reviews. */
 const REVIEW_ROLES = ['reviewer', 'admin'] as const;
