@@ -3,9 +3,10 @@
  * listening (api/main.ts listens; tests use supertest or listen on port 0).
  *
  * Order matters: security headers and metrics first; then under /v1 the media-type check (415)
- * and a 32 KB JSON body parser (413/400); the routes; a JSON 404; and one error handler that
- * answers every error from the catalogue in api/errors.ts and turns anything unexpected into a
- * logged 500 with a generic message, so no stack trace ever leaves the process.
+ * and a 32 KB JSON body parser (413/400; 256 KB for reviews, api/routes/review.ts); the
+ * routes; a JSON 404; and one error handler that answers every error from the catalogue in
+ * api/errors.ts and turns anything unexpected into a logged 500 with a generic message, so no
+ * stack trace ever leaves the process.
  */
 import { randomBytes } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -16,9 +17,10 @@ import { ApiError, errorBody, toApiError } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { cohortRoutes } from './routes/cohort.ts';
+import { similarityRoutes } from './routes/similarity.ts';
 import { healthRoutes } from './routes/health.ts';
 import { submissionRoutes } from './routes/submissions.ts';
-import { reviewRoutes } from './routes/review.ts';
+import { reviewBodyParser, reviewRoutes } from './routes/review.ts';
 import { newNonce, sendPage } from './ui/html.ts';
 import { errorPage } from './ui/pages.ts';
 import { uiRouter } from './ui/routes.ts';
@@ -77,11 +79,13 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}): Express {
     if (req.method !== 'GET' && req.method !== 'HEAD' && hasBody && !req.is('application/json')) throw new ApiError('UNSUPPORTED_MEDIA_TYPE');
     next();
   });
+  app.use('/v1/submissions/:id/review', reviewBodyParser);
   app.use('/v1', express.json({ limit: MAX_BODY_BYTES, type: 'application/json', strict: true }));
 
   healthRoutes(app, ctx);
   challengeRoutes(app, ctx);
   cohortRoutes(app, ctx);
+  similarityRoutes(app, ctx);
   submissionRoutes(app, ctx);
   reviewRoutes(app, ctx);
   app.use('/ui', uiRouter(ctx));
