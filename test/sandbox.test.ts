@@ -67,6 +67,8 @@ describe('sandbox', () => {
       const counts = JSON.parse(r.stdout.text.trim()) as { ok: number; failed: number };
       expect(counts.ok).toBeLessThan(64);
       expect(counts.failed).toBeGreaterThan(200);
+      // The refusals are counted by the kernel (read from the host's cgroup files when the engine is local).
+      expect(await box.pidsLimitHits()).toBeGreaterThan(200);
     });
     // The classic shell fork bomb ends at the deadline and leaves the host untouched.
     await withSandbox(spec(), async (box) => {
@@ -80,6 +82,10 @@ describe('sandbox', () => {
       const r = await box.exec(node('const a = []; for (;;) a.push(Buffer.alloc(4 * 1024 * 1024, 1));'), { timeoutMs: 30_000, outputBytes: 8192 });
       expect(r.verdict).toBe('oom_killed');
       expect(r.oomKilled).toBe(true);
+      expect(await box.newOomKills()).toBe(0); // the exec's verdict counted the kill already
+      const peak = await box.memoryPeakMb();
+      expect(peak).toBeGreaterThan(48);
+      expect(peak).toBeLessThanOrEqual(64);
     });
   });
 

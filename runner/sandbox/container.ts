@@ -8,6 +8,7 @@ import { Writable, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from '../log.ts';
 import { CappedOutput, type CappedText } from './capped-output.ts';
+import { readHostCgroupFile } from './cgroup.ts';
 import { isAlreadyDone, isConflict } from './docker.ts';
 import { buildCreateOptions, type SandboxSpec } from './host-config.ts';
 import { verdictOf, type Verdict } from './verdict.ts';
@@ -336,15 +337,16 @@ export class SandboxContainer {
 
   /** Peak memory of the container's cgroup in MB (cgroup v1 or v2), when the kernel reports it. */
   async memoryPeakMb(): Promise<number | undefined> {
+    const fromHost = await readHostCgroupFile(this.id, { v1Controller: 'memory', v1: 'memory.max_usage_in_bytes', v2: 'memory.peak' });
     const argv = ['sh', '-c', 'cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes'];
-    const out = await this.execCaptureStdout(argv, 4096, 10_000).catch(() => undefined);
+    const out = fromHost ?? (await this.execCaptureStdout(argv, 4096, 10_000).catch(() => undefined));
     const bytes = Number(out?.toString().trim());
     return Number.isFinite(bytes) && bytes > 0 ? Math.round((bytes / 1024 / 1024) * 10) / 10 : undefined;
   }
 
   /** OOM kills in this container's memory cgroup since the last call (cgroup v1 or v2). */
   async newOomKills(): Promise<number> {
-    const total = await this.cgroupCounter(['/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control'], 'oom_kill');
+    const total = await this.cgroupCounter({ v1Controller: 'memory', v1: 'memory.oom_control', v2: 'memory.events' }, 'oom_kill');
     const fresh = total - this.oomKillsSeen;
     this.oomKillsSeen = total;
     return fresh;
@@ -352,21 +354,27 @@ export class SandboxContainer {
 
   /** How often a fork or clone was refused because the pids limit was reached (cgroup v1 or v2). */
   async pidsLimitHits(): Promise<number> {
-    return this.cgroupCounter(['/sys/fs/cgroup/pids.events', '/sys/fs/cgroup/pids/pids.events'], 'max');
+    return this.cgroupCounter({ v1Controller: 'pids', v1: 'pids.events', v2: 'pids.events' }, 'max');
   }
 
-  /** Reads `<name> <count>` from the first cgroup file that exists; 0 when none can be read. */
-  private async cgroupCounter(files: string[], name: string): Promise<number> {
+  /** Reads `<name> <count>` from the cgroup file, from the host or else from inside the container; 0 when it cannot be read. */
+  private async cgroupCounter(file: { v1Controller: string; v1: string; v2: string }, name: string): Promise<number> {
     try {
-      const { stream } = await this.startExec(['cat', ...files]);
-      const capture = new StreamCapture(8192, 8192, 1 << 20, () => {});
-      capture.attach(this.docker, stream);
-      await streamEnded(stream);
-      const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(capture.stdout.snapshot().text);
+      const text = (await readHostCgroupFile(this.id, file)) ?? (await this.readInside([`/sys/fs/cgroup/${file.v2}`, `/sys/fs/cgroup/${file.v1Controller}/${file.v1}`]));
+      const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
       return match ? Number(match[1]) : 0;
     } catch {
       return 0;
     }
+  }
+
+  /** The first of `files` that exists, read by an exec in the container. */
+  private async readInside(files: string[]): Promise<string> {
+    const { stream } = await this.startExec(['cat', ...files]);
+    const capture = new StreamCapture(8192, 8192, 1 << 20, () => {});
+    capture.attach(this.docker, stream);
+    await streamEnded(stream);
+    return capture.stdout.snapshot().text;
   }
 
   async state(): Promise<{ running: boolean; exitCode: number | null; oomKilled: boolean }> {
@@ -376,6 +384,15 @@ export class SandboxContainer {
     } catch (err) {
       if (isAlreadyDone(err)) return { running: false, exitCode: null, oomKilled: false };
       throw err;
+    }
+  }
+
+  /** Changes the container's CPU weight (Docker's CpuShares) while it runs; its CPU limit stays. */
+  async setCpuShares(shares: number): Promise<void> {
+    try {
+      await this.container.update({ CpuShares: shares });
+    } catch (err) {
+      if (!isAlreadyDone(err) && !isConflict(err)) throw err;
     }
   }
 
