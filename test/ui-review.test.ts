@@ -153,6 +153,25 @@ describe('review form', () => {
   });
 });
 
+describe('a form the server refuses', () => {
+  it('gives back what was typed, with the reason, and saves nothing', async () => {
+    const { record } = await seedSubmission(store, { hostile: false });
+    const { context, page } = await loggedIn(KEYS.rita);
+    await page.goto(`${base}/ui/submissions/${record.id}`);
+    await fillScores(page, [4, 4, 4, 3], 'kept through the refusal');
+    // Around the browser's own check (max="3"), as a hand-edited form would be.
+    await page.evaluate(() => document.querySelector('input[name="points.readme"]')?.removeAttribute('max'));
+    await page.fill('input[name="points.readme"]', '9');
+    const [answer] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/ui/submissions/${record.id}/review`)), page.click('button[name=status][value=submitted]')]);
+    expect(answer.status()).toBe(400);
+    await expect(page.locator('[role=alert]').textContent()).resolves.toMatch(/not saved.*at most 3 points/s);
+    await expect(page.locator('textarea[name="note.code-structure"]').inputValue()).resolves.toBe('kept through the refusal');
+    await expect(page.locator('input[name="points.readme"]').inputValue()).resolves.toBe('9');
+    expect(await store.reviews.versions(record.id)).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('anonymous review in the UI', () => {
   it('hides the candidate and repository from a reviewer until they submit; admins see them; the revealed name is inert', async () => {
     const { record, report } = await seedSubmission(store, { challenge: 'anon-api', candidate: { name: HOSTILE_NAME, email: 'mallory@example.com' }, hostile: false });

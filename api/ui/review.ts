@@ -147,6 +147,11 @@ export function reviewUiRoutes(router: Router, ctx: AppContext, whoIs: (res: Res
     try {
       await saveReview(ctx, record.id, { name: viewer.name, role: viewer.role }, input, version ? { ifMatch: reviewEtag(version) } : { ifNoneMatch: '*' });
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') {
+        // The browser checks the form first; this is a form edited around it. Give it back as sent.
+        const again = { heading: 'The review was not saved', alert: html`Your review was <strong>not saved</strong>: ${err.message}. Correct it below and save again.` };
+        return sendPage(res, formAgainPage(nonce, user, record.id, rubric, again, version, input), nonce, 400);
+      }
       if (!(err instanceof ApiError) || err.code !== 'PRECONDITION_FAILED') throw err;
       const current = await ctx.store.reviews.current(record.id);
       return sendPage(res, conflictPage(nonce, user, record.id, rubric, current, input), nonce, 409);
@@ -157,17 +162,33 @@ export function reviewUiRoutes(router: Router, ctx: AppContext, whoIs: (res: Res
 
 /** A stale form: the current version, and what this reviewer sent, ready to save over it on purpose. */
 function conflictPage(nonce: string, user: User, submissionId: string, rubric: Rubric, current: Review | undefined, mine: ReturnType<typeof formToInput>): SafeHtml {
-  const back = `/ui/submissions/${encodeURIComponent(submissionId)}`;
-  const values: FormValues = { criteria: mine.criteria.map((c) => ({ id: c.id, points: typeof c.points === 'number' ? c.points : String(c.points), note: c.note })), note: mine.note };
-  return layout(
-    { title: 'Review changed meanwhile', nonce, user },
-    html`<section data-testid="review-conflict"><h1>Someone else reviewed this meanwhile</h1>
-<p role="alert">Your review was <strong>not saved</strong>: ${current ? html`version ${current.version} was saved by ${current.reviewer} at ${current.updatedAt.replace('T', ' ').slice(0, 19)} after you opened the form.` : 'the review changed after you opened the form.'} Compare it with yours below; saving yours replaces it as a new version (the other is kept in the history).</p>
-<p><a href="${back}#review">Back to the report</a></p></section>
-${current ? html`<section data-testid="current-review"><h2>Current version (${current.version}, ${current.status})</h2>
+  const alert = html`Your review was <strong>not saved</strong>: ${current ? html`version ${current.version} was saved by ${current.reviewer} at ${current.updatedAt.replace('T', ' ').slice(0, 19)} after you opened the form.` : 'the review changed after you opened the form.'} Compare it with yours below; saving yours replaces it as a new version (the other is kept in the history).`;
+  const currentSection = current
+    ? html`<section data-testid="current-review"><h2>Current version (${current.version}, ${current.status})</h2>
 <table><thead><tr><th>Criterion</th><th class="num">Points</th><th>Note</th></tr></thead><tbody>
 ${current.criteria.map((c) => html`<tr><td>${c.title}</td><td class="num">${c.points} / ${c.maxPoints}</td><td><pre class="msg">${text(c.note ?? '')}</pre></td></tr>`)}
-</tbody></table><p>Overall note:</p><pre class="msg" data-testid="current-note">${text(current.note ?? '')}</pre></section>` : ''}
-<section><h2>Your version</h2>${reviewForm(submissionId, rubric, user.csrf, current?.version, values)}</section>`,
+</tbody></table><p>Overall note:</p><pre class="msg" data-testid="current-note">${text(current.note ?? '')}</pre></section>`
+    : undefined;
+  return formAgainPage(nonce, user, submissionId, rubric, { heading: 'Someone else reviewed this meanwhile', alert, ...(currentSection ? { currentSection } : {}) }, current?.version, mine);
+}
+
+/** What this reviewer sent, in the form again (nothing typed is lost), under why it was not saved. */
+function formAgainPage(
+  nonce: string,
+  user: User,
+  submissionId: string,
+  rubric: Rubric,
+  why: { heading: string; alert: SafeHtml; currentSection?: SafeHtml },
+  baseVersion: number | undefined,
+  mine: ReturnType<typeof formToInput>,
+): SafeHtml {
+  const values: FormValues = { criteria: mine.criteria.map((c) => ({ id: c.id, points: typeof c.points === 'number' ? c.points : String(c.points), note: c.note })), note: mine.note };
+  return layout(
+    { title: why.heading, nonce, user },
+    html`<section data-testid="review-not-saved"><h1>${why.heading}</h1>
+<p role="alert">${why.alert}</p>
+<p><a href="/ui/submissions/${encodeURIComponent(submissionId)}#review">Back to the report</a></p></section>
+${why.currentSection ?? ''}
+<section><h2>Your version</h2>${reviewForm(submissionId, rubric, user.csrf, baseVersion, values)}</section>`,
   );
 }
