@@ -6,7 +6,7 @@
  * hidden. API on 127.0.0.1 with a real Redis; the submissions are made through the API.
  */
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiProcess, type ApiProcess } from '../api/wire.ts';
 import { buildConfig } from '../runner/config.ts';
@@ -15,6 +15,7 @@ import type { Report } from '../runner/report/schema.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
 import { fixtureReport, XSS } from '../runner/devtools/ui-fixture.ts';
+import { launchChromium } from './support/ui-browser.ts';
 import { feedbackChallenges, finishWith, HIDDEN_HINT, HOSTILE_HINT, type FeedbackChallenges } from './support/feedback-challenges.ts';
 
 const ADMIN = 'ui-feedback-admin-key-0123456789';
@@ -33,10 +34,7 @@ beforeAll(async () => {
   api = await createApiProcess(buildConfig({ ...process.env, ...env }), { log: createLogger('silent'), checkEngine: null });
   const server = await api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
