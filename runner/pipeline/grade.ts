@@ -25,6 +25,7 @@ import { packStage } from '../stages/pack/stage.ts';
 import { nodeTestsStage } from '../stages/run/node-tests.ts';
 import { candidateStopsAreOutcomes } from '../stages/run/outcome.ts';
 import { serviceStage, startGrader } from '../stages/run/service.ts';
+import { progressLine, type ProgressLine } from './progress.ts';
 import { servicesStage } from '../stages/services/stage.ts';
 import type { Stage } from '../store/states.ts';
 
@@ -62,8 +63,10 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
   const report = new ReportBuilder({ ...input, ref: input.ref ?? 'HEAD', repoUrl: input.repoUrl ?? `file:${input.localPath ?? ''}`, workerId: deps.config.worker.id });
   const containers = new JobContainers(log);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'assay-job-'));
+  const progress = progressLine(log, deps.onStage);
+  let failed = false;
   try {
-    const job = await openJob(input, deps, { log, report, containers, workDir, signal });
+    const job = await openJob(input, deps, progress, { log, report, containers, workDir, signal });
     // Service challenges: the grader starts while the repository is fetched (the candidate joins its namespace).
     const earlyGrader = job.challenge.manifest.kind === 'service' ? containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'none' }, log)) : undefined;
     const services = servicesStage(job, earlyGrader); // Postgres, Redis: in the grader's namespace, ready before the service starts
@@ -86,6 +89,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     );
     return await score(job, { runtime, ...tested }, candidate);
   } catch (err) {
+    failed = true;
     if (err instanceof SubmissionError) {
       log.info({ code: err.code }, 'submission could not be graded');
       return report.failed({ code: err.code, message: err.message, fault: 'submission' });
@@ -100,17 +104,18 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
     };
     if (deps.deferCleanup) deps.deferCleanup(cleanup);
     else await cleanup();
+    // Every stage change is on the record before the report is returned; the run's own error wins over the store's.
+    await progress.settled().catch((err: unknown) => {
+      if (!failed) throw err;
+      log.warn({ err }, 'progress update failed');
+    });
   }
 }
 
 /** Loads the challenge and builds the Job every stage receives. */
-async function openJob(input: GradeInput, deps: GradeDeps, parts: Pick<Job, 'log' | 'report' | 'containers' | 'workDir' | 'signal'>): Promise<Job> {
+async function openJob(input: GradeInput, deps: GradeDeps, progress: ProgressLine, parts: Pick<Job, 'log' | 'report' | 'containers' | 'workDir' | 'signal'>): Promise<Job> {
   const challenge = await deps.challenges.load(input.challengeId); // UNKNOWN_CHALLENGE: a failed report
   parts.report.setChallenge(challenge.manifest, challenge.suiteHash);
-  const progress = async (stage: Stage) => {
-    parts.log.info({ stage }, 'stage');
-    await deps.onStage?.(stage);
-  };
   return {
     ...parts,
     submissionId: input.submissionId,
@@ -120,8 +125,8 @@ async function openJob(input: GradeInput, deps: GradeDeps, parts: Pick<Job, 'log
     docker: deps.docker,
     images: deps.images,
     specBase: { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime, deployment: deps.config.redis.prefix },
-    progress,
-    progressSoon: (stage) => void progress(stage).catch((err: unknown) => parts.log.warn({ err, stage }, 'progress update failed')),
+    progress: async (stage) => progress.record(stage),
+    progressSoon: (stage) => progress.recordSoon(stage),
   };
 }
 

@@ -27,7 +27,7 @@ export interface Job {
   readonly containers: JobContainers;
   /** Labels and placement every container of this job carries (traceable to the job). */
   readonly specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>;
-  /** Records progress on the submission (awaited: a store that is down fails the run). */
+  /** Records progress on the submission, in order and in the background (runner/pipeline/progress.ts): a store that is down fails the run at the next stage change. */
   progress(stage: Stage): Promise<void>;
   /** Records progress without waiting; a failure is logged, never thrown. */
   progressSoon(stage: Stage): void;
