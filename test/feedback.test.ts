@@ -5,6 +5,7 @@
  * replays and admin reruns not counted) and, with a real worker on Docker and git over HTTP,
  * the capped, redacted tail of a service that fails to start.
  */
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiProcess, type ApiProcess } from '../api/wire.ts';
@@ -23,6 +24,7 @@ const REPO = 'https://93.184.215.14/acme/solution.git';
 let redis: TestRedis;
 let challenges: FeedbackChallenges;
 let api: ApiProcess;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -33,7 +35,7 @@ beforeAll(async () => {
     cooldown: { attempts: { cooldownSeconds: 2 } },
     bumped: { version: '1.1.0' },
   });
-  const env = testEnv(redis.url, {
+  env = testEnv(redis.url, {
     ASSAY_API_KEYS: `ops:admin:${ADMIN}`,
     ASSAY_CHALLENGES_DIR: challenges.dir,
     ASSAY_LOG_LEVEL: 'silent',
@@ -159,6 +161,29 @@ describe('attempt policy', () => {
     // Both attempts used now; replays still answer.
     expect((await submit('limited', email)).body.error.code).toBe('ATTEMPTS_EXHAUSTED');
     expect((await submit('limited', email, 'idem-key-1')).status).toBe(200);
+  });
+
+  it('a submission that could not be queued (503) gives its attempt back', async () => {
+    // A second API process on the same keys, as a Redis user that may use every key of Assay's
+    // but BullMQ's (<prefix>:bull:*): the record is stored, then the enqueue fails (NOPERM).
+    const admin6379 = new Redis(redis.url);
+    const prefix = env.ASSAY_KEY_PREFIX!;
+    await admin6379.call('ACL', 'SETUSER', 'nobull', 'reset', 'on', '>nobull-password-0123', '+@all', `~${prefix}:[^b]*`, '&*');
+    await admin6379.quit();
+    const url = new URL(redis.url);
+    url.username = 'nobull';
+    url.password = 'nobull-password-0123';
+    const broken = await createApiProcess(buildConfig({ ...process.env, ...env, REDIS_URL: url.toString() }), { log: createLogger('silent'), checkEngine: null });
+    try {
+      const email = 'unqueued@example.com';
+      const failed = await request(broken.app).post('/v1/submissions').set(admin).send({ challenge: 'single', repoUrl: REPO, candidate: { email } });
+      expect(failed.status).toBe(503);
+      expect(failed.body.error.code).toBe('UNAVAILABLE');
+      expect((await submit('single', email)).status).toBe(202);
+      expect((await submit('single', email)).body.error.code).toBe('ATTEMPTS_EXHAUSTED');
+    } finally {
+      await broken.close().catch(() => undefined); // its BullMQ side never had access
+    }
   });
 
   it('an admin rerun is not an attempt', async () => {
