@@ -14,7 +14,7 @@ export const StatsQuerySchema = z.strictObject({
   version: z.string().regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}$/, 'a version such as 1.2.0').optional(),
 });
 
-export const COHORT_SORTS = ['score', 'rubric', 'total', 'created'] as const;
+export const COHORT_SORTS = ['score', 'rubric', 'total', 'similarity', 'created'] as const;
 export type CohortSort = (typeof COHORT_SORTS)[number];
 
 /** An empty value (a form's "all" option, `?flag=`) is the same as none. */
@@ -30,7 +30,7 @@ export const CohortFilterSchema = z.strictObject({
   reviewed: z.enum(['all', 'yes', 'no']).default('all'),
   /** Case-insensitive part of the candidate's name, email or external id (identities hidden by anonymous review are not searched). */
   q: blankAsAbsent(z.string().trim().max(200)),
-  /** `score`: automated; `rubric`: rubric percent; `total`: weighted total; `created`: submission time. Submissions without that value come last. @defaultValue "score" */
+  /** `score`: automated; `rubric`: rubric percent; `total`: weighted total; `similarity`: highest similarity with another submission; `created`: submission time. Submissions without that value come last. @defaultValue "score" */
   sort: z.enum(COHORT_SORTS).default('score'),
   /** @defaultValue "desc" */
   order: z.enum(['asc', 'desc']).default('desc'),
@@ -84,7 +84,7 @@ export const ExportItemSchema = z.object({
     })
     .nullable(),
   flags: z.array(z.enum(FLAG_CODES)),
-  /** The highest similarity score with another submission of the challenge (0..1), when compared. */
+  /** The highest similarity score (Dice, 0-1) with another submission of the challenge; null: no pair above the challenge's threshold. */
   maxSimilarity: z.number().nullable(),
 });
 export type ExportItem = z.infer<typeof ExportItemSchema>;

@@ -31,7 +31,7 @@ export interface CohortItem {
   hidden: boolean;
   row?: CohortRow;
   review?: Review;
-  /** Highest similarity with another submission of the challenge, when compared. */
+  /** Highest similarity score (0-1) with another submission of the challenge; absent: no pair above the threshold. */
   similarity?: number;
 }
 
@@ -73,12 +73,13 @@ export async function withCohort<D extends { report?: Report | undefined }>(ctx:
 /** Joins records of one challenge with their rows, reviews and similarity, as `viewer` may see them. */
 async function enrich(ctx: AppContext, challenge: Challenge, records: readonly SubmissionRecord[], viewer: Viewer): Promise<CohortItem[]> {
   const ids = records.map((r) => r.id);
-  const [rows, reviews] = await Promise.all([ctx.store.cohort.getMany(challenge.manifest.id, ids), ctx.store.reviews.currentMany(ids)]);
+  const [rows, reviews, similarity] = await Promise.all([ctx.store.cohort.getMany(challenge.manifest.id, ids), ctx.store.reviews.currentMany(ids), ctx.store.similarity.maxScoreFor(ids)]);
   const items: CohortItem[] = [];
   for (const [i, record] of records.entries()) {
     const review = reviews.get(record.id);
     const hidden = identityHidden(challenge.manifest.review, viewer, review);
-    items.push({ record: hidden ? anonymise(record) : record, hidden, ...withRow(await currentRow(ctx, record, rows[i])), ...(review ? { review } : {}) });
+    const similar = similarity.get(record.id);
+    items.push({ record: hidden ? anonymise(record) : record, hidden, ...withRow(await currentRow(ctx, record, rows[i])), ...(review ? { review } : {}), ...(similar !== undefined ? { similarity: similar } : {}) });
   }
   return items;
 }
@@ -126,6 +127,8 @@ function sortValue(item: CohortItem, sort: CohortFilter['sort']): number | undef
       return item.review?.totalPercent ?? undefined;
     case 'created':
       return Date.parse(item.record.createdAt);
+    case 'similarity':
+      return item.similarity;
   }
 }
 

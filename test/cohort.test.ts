@@ -12,6 +12,7 @@ import { createApiProcess, type ApiProcess } from '../api/wire.ts';
 import { buildConfig, type Config } from '../runner/config.ts';
 import { createLogger } from '../runner/log.ts';
 import type { TestStatus } from '../runner/report/schema.ts';
+import { StoreKeys } from '../runner/store/keys.ts';
 import { createRedis } from '../runner/store/redis.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
@@ -271,6 +272,26 @@ describe('exports', () => {
     expect([col('review_status'), col('reviewer'), col('rubric:code-structure'), col('rubric:readme'), col('rubric_percent')]).toEqual(['submitted', 'rita', '5', '3', '100']);
     // 42.9 × 0.7 + 100 × 0.3
     expect(col('total_percent')).toBe('60');
+  });
+
+  it('carries each submission\'s highest similarity score and sorts by it', async () => {
+    // Pairs as the similarity store keeps them (runner/store/similarity.ts): a score ZSET per submission.
+    const keys = new StoreKeys(config.redis.prefix);
+    const conn = createRedis(config);
+    try {
+      await conn.multi().zadd(keys.similarityScores(ids.script), 0.87, ids.quoted, 0.4, ids.dana).zadd(keys.similarityScores(ids.quoted), 0.87, ids.script).zadd(keys.similarityScores(ids.dana), 0.4, ids.script).exec();
+    } finally {
+      conn.disconnect();
+    }
+    const [header, ...rows] = parseCsv((await get('/v1/challenges/simple-api/submissions.csv?sort=similarity')).text);
+    const col = (row: string[], name: string) => row[header!.indexOf(name)];
+    expect(rows.map((r) => [col(r, 'id'), col(r, 'max_similarity')]).slice(0, 3)).toEqual([
+      [expect.any(String), '0.87'],
+      [expect.any(String), '0.87'],
+      [ids.dana, '0.4'],
+    ]);
+    expect(new Set(rows.slice(0, 2).map((r) => col(r, 'id')))).toEqual(new Set([ids.script, ids.quoted]));
+    expect(col(rows.at(-1)!, 'max_similarity')).toBe('');
   });
 
   it('is for reviewers and admins; bad filters are 400', async () => {

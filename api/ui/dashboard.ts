@@ -25,11 +25,9 @@ export interface DashboardData {
   matching: number;
   /** Something matching is queued or running: the page refreshes itself. */
   busy: boolean;
-  /** Similarity is known for this cohort (the column is shown). */
-  similarity: boolean;
 }
 
-const SORT_LABELS: Record<CohortSort, string> = { score: 'automated score', rubric: 'rubric score', total: 'weighted total', created: 'submitted' };
+const SORT_LABELS: Record<CohortSort, string> = { score: 'automated score', rubric: 'rubric score', total: 'weighted total', similarity: 'similarity', created: 'submitted' };
 const DEFAULTS = DashboardQuerySchema.parse({});
 
 /** The dashboard's address with `query`'s non-default values (so a link keeps the filters). */
@@ -77,7 +75,7 @@ function row(d: DashboardData, item: CohortItem, rank: number): SafeHtml {
   return html`<tr data-id="${r.id}"><td class="num">${rank}</td><td>${item.hidden ? html`<span class="muted">${HIDDEN}</span>` : candidateLabel(r)}</td><td>${badge(r.status, r.status)}${r.status === 'running' ? html` <span class="muted">${r.stage}</span>` : ''}</td>
 <td class="num" data-col="score">${r.score ? html`<strong>${pct(r.score.percent)}</strong> <span class="muted">${r.score.points}/${r.score.maxPoints}</span>` : '—'}</td>
 <td data-col="flags">${flags.length ? flags.map((f) => html`${badge('bad', f)} `) : html`<span class="muted">—</span>`}</td>
-${d.similarity ? html`<td class="num" data-col="similarity">${item.similarity === undefined ? '—' : pct(item.similarity * 100)}</td>` : ''}
+<td class="num" data-col="similarity">${item.similarity === undefined ? '—' : pct(item.similarity * 100)}</td>
 <td data-col="review">${reviewCell(item)}</td><td class="num" data-col="rubric">${review ? pct(review.rubricPercent) : '—'}</td><td class="num" data-col="total">${review?.totalPercent != null ? pct(review.totalPercent) : '—'}</td>
 <td><code>${shortCommit(r.commit)}</code></td><td class="num">${duration(r.durationMs)}</td><td>${r.createdAt.replace('T', ' ').slice(0, 19)}</td>
 <td><a href="/ui/submissions/${encodeURIComponent(r.id)}">report</a></td></tr>`;
@@ -98,10 +96,10 @@ export function dashboardPage(nonce: string, user: User, d: DashboardData): Safe
     { title: manifest.title, nonce, user, ...(d.busy ? { refreshSeconds: 5 } : {}) },
     html`<h1>${manifest.title} <span class="muted">v${manifest.version}</span></h1>
 <section>${filterForm(d)}
-<p class="muted"><span data-testid="matching">${d.matching}</span> submission${d.matching === 1 ? '' : 's'}${filtered ? ' match' : ''} · <a href="/ui/challenges/${encodeURIComponent(manifest.id)}/stats">statistics</a> · export <a href="${exportHref(manifest.id, d.query, 'csv')}">CSV</a> <a href="${exportHref(manifest.id, d.query, 'json')}">JSON</a>${d.busy ? html` · refreshing while submissions are queued or running` : ''}</p>
+<p class="muted"><span data-testid="matching">${d.matching}</span> submission${d.matching === 1 ? '' : 's'}${filtered ? ' match' : ''} · <a href="/ui/challenges/${encodeURIComponent(manifest.id)}/stats">statistics</a> · <a href="/ui/challenges/${encodeURIComponent(manifest.id)}/similarity">similar pairs</a> · export <a href="${exportHref(manifest.id, d.query, 'csv')}">CSV</a> <a href="${exportHref(manifest.id, d.query, 'json')}">JSON</a>${d.busy ? html` · refreshing while submissions are queued or running` : ''}</p>
 ${d.items.length === 0
       ? html`<p class="muted">No submissions${filtered ? ' match these filters' : ' yet'}.</p>`
-      : html`<table><thead><tr><th class="num">#</th><th>Candidate</th><th>Status</th>${sortHeader(d, 'score', 'Score')}<th>Flags</th>${d.similarity ? html`<th class="num">Similarity</th>` : ''}<th>Review</th>${sortHeader(d, 'rubric', 'Rubric')}${sortHeader(d, 'total', 'Total')}<th>Commit</th><th class="num">Duration</th>${sortHeader(d, 'created', 'Submitted')}<th></th></tr></thead><tbody>
+      : html`<table><thead><tr><th class="num">#</th><th>Candidate</th><th>Status</th>${sortHeader(d, 'score', 'Score')}<th>Flags</th>${sortHeader(d, 'similarity', 'Similarity')}<th>Review</th>${sortHeader(d, 'rubric', 'Rubric')}${sortHeader(d, 'total', 'Total')}<th>Commit</th><th class="num">Duration</th>${sortHeader(d, 'created', 'Submitted')}<th></th></tr></thead><tbody>
 ${d.items.map((item, i) => row(d, item, first + i + 1))}
 </tbody></table>`}
 ${pager(d)}
@@ -122,5 +120,5 @@ export async function loadDashboard(ctx: AppContext, challenge: Challenge, query
   const first = (query.page - 1) * DASHBOARD_PAGE_SIZE;
   const items: CohortItem[] = [];
   for await (const batch of loadCohortItems(ctx, challenge, ids.slice(first, first + DASHBOARD_PAGE_SIZE), viewer)) items.push(...batch);
-  return { challenge, query, items, matching: ids.length, busy, similarity: items.some((i) => i.similarity !== undefined) };
+  return { challenge, query, items, matching: ids.length, busy };
 }
