@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CohortStatsSchema } from '../runner/cohort/stats.ts';
-import { FLAG_CODES, ReportSchema } from '../runner/report/schema.ts';
+import { FLAG_CODES } from '../runner/report/schema.ts';
 import { SUBMISSION_STATUSES } from '../runner/store/states.ts';
 
 export { CohortStatsSchema };
@@ -46,7 +46,7 @@ export const DashboardQuerySchema = CohortFilterSchema.extend({
 });
 export type DashboardQuery = z.output<typeof DashboardQuerySchema>;
 
-/** Where the report's score stands within its challenge version (reviewers only). */
+/** Where the report's score stands within its challenge version: the reviewer's report carries it as `cohort` (candidates do not get it). */
 export const CohortPositionSchema = z.object({
   /** Percentile rank: the share of graded submissions of the version below this score, plus half of those equal to it. */
   percentile: z.number(),
@@ -55,8 +55,6 @@ export const CohortPositionSchema = z.object({
   version: z.string(),
 });
 
-/** The report as reviewers get it: the stored report, plus its cohort position (computed when read). */
-export const ReviewerReportSchema = ReportSchema.extend({ cohort: CohortPositionSchema.optional() });
 
 /** One submission of an export (`submissions.json`); the CSV has the same data, one column per value. */
 export const ExportItemSchema = z.object({
@@ -90,3 +88,9 @@ export const ExportItemSchema = z.object({
 export type ExportItem = z.infer<typeof ExportItemSchema>;
 
 export const ExportResponseSchema = z.object({ challenge: z.string(), items: z.array(ExportItemSchema) });
+
+/** The cohort's schemas in the OpenAPI document (api/openapi.ts). */
+export const COHORT_DOC_SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
+  CohortStats: [CohortStatsSchema, 'output'],
+  CohortExport: [ExportResponseSchema, 'output'],
+};

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { RUNNER_VERSION } from '../runner/version.ts';
 import { REVIEW_DOC_SCHEMAS } from './routes/review.ts';
+import { COHORT_DOC_SCHEMAS, CohortFilterSchema, StatsQuerySchema } from './cohort-schemas.ts';
+import { SIMILARITY_DOC_SCHEMAS, SimilarityQuerySchema } from './routes/similarity.ts';
 import { API_ERRORS, type ApiErrorCode } from './errors.ts';
 import {
   CancelResponseSchema,
@@ -49,6 +51,8 @@ const COMPONENTS: Record<string, [z.ZodType, 'input' | 'output']> = {
   Health: [HealthResponseSchema, 'output'],
   Ready: [ReadyResponseSchema, 'output'],
   ...REVIEW_DOC_SCHEMAS,
+  ...COHORT_DOC_SCHEMAS,
+  ...SIMILARITY_DOC_SCHEMAS,
 };
 
 const ref = (name: keyof typeof COMPONENTS) => ({ $ref: `#/components/schemas/${name}` });
@@ -77,6 +81,7 @@ function queryParams(obj: z.ZodObject): unknown[] {
 const etagHeader = { ETag: { schema: { type: 'string' }, description: 'The strong ETag of the review version, e.g. `"r3"`: send it back in If-Match' } };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,100}$' } };
 const bearer = [{ bearer: [] }];
+const challengeIdParam = { ...idParam, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } };
 
 export function buildOpenApi(baseUrl: string): Record<string, unknown> {
   return {
@@ -134,7 +139,7 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
           security: bearer,
           parameters: [idParam, ...queryParams(ReportQuerySchema)],
           responses: {
-            '200': { description: 'The report (ReviewerReport for reviewer and admin keys: with `review` scores when the challenge has a rubric; anonymised in anonymous review)', content: jsonContent({ oneOf: [ref('ReviewerReport'), ref('CandidateReport')] }) },
+            '200': { description: 'The report (ReviewerReport for reviewer and admin keys: with `review` scores when the challenge has a rubric; anonymised in anonymous review; a completed report\'s `insights.similarity` is a SimilarityInsight, merged in when read)', content: jsonContent({ oneOf: [ref('ReviewerReport'), ref('CandidateReport')] }) },
             ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'REPORT_NOT_READY'),
           },
         },
@@ -210,6 +215,43 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
           summary: 'A challenge as candidates see it: brief, limits, visible tests; hidden tests only counted (public)',
           parameters: [{ ...idParam, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }],
           responses: { '200': { description: 'The challenge', content: jsonContent(ref('Challenge')) }, ...errors('NOT_FOUND') },
+        },
+      },
+      '/v1/challenges/{id}/similarity': {
+        get: {
+          operationId: 'getChallengeSimilarity',
+          summary: 'Pairs of the challenge\'s submissions at or above the similarity threshold, the most similar first, with the shared fragments (reviewer or admin key). Evidence for a human reviewer, not a verdict',
+          security: bearer,
+          parameters: [{ ...idParam, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }, ...queryParams(SimilarityQuerySchema)],
+          responses: { '200': { description: 'The pairs', content: jsonContent(ref('ChallengeSimilarity')) }, ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
+        },
+      },
+      '/v1/challenges/{id}/stats': {
+        get: {
+          operationId: 'getChallengeStats',
+          summary: 'Statistics of the challenge\'s graded submissions (latest run each), for one version or all (reviewer or admin key): count, 10-point score histogram, p25/p50/p75/p90, pass rate per test (tests everyone fails or passes marked), median grading time, flag counts',
+          security: bearer,
+          parameters: [challengeIdParam, ...queryParams(StatsQuerySchema)],
+          responses: { '200': { description: 'The statistics', content: jsonContent(ref('CohortStats')) }, ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
+        },
+      },
+      '/v1/challenges/{id}/submissions.csv': {
+        get: {
+          operationId: 'exportSubmissionsCsv',
+          summary: 'The challenge\'s submissions as CSV (reviewer or admin key, or a UI session), with the dashboard\'s filters and order: candidate, status, scores, a column per category (`category:<name>`, percent) and rubric criterion (`rubric:<id>`, points), rubric percent, weighted total, flags (`;`-separated), highest similarity',
+          description: 'RFC 4180 (CRLF, quoted fields with doubled quotes), sent as an attachment. A text cell starting with = + - @ TAB or CR gets a leading `\'` so a spreadsheet does not run it as a formula. Anonymous review leaves the candidate empty and the repository hidden.',
+          security: bearer,
+          parameters: [challengeIdParam, ...queryParams(CohortFilterSchema)],
+          responses: { '200': { description: 'CSV, one row per submission', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
+        },
+      },
+      '/v1/challenges/{id}/submissions.json': {
+        get: {
+          operationId: 'exportSubmissionsJson',
+          summary: 'The same export as JSON (reviewer or admin key, or a UI session)',
+          security: bearer,
+          parameters: [challengeIdParam, ...queryParams(CohortFilterSchema)],
+          responses: { '200': { description: 'One item per submission', content: jsonContent(ref('CohortExport')) }, ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
         },
       },
       '/healthz': { get: { operationId: 'health', summary: 'The process is alive', responses: { '200': { description: 'Alive', content: jsonContent(ref('Health')) } } } },

@@ -319,6 +319,17 @@ describe('exports', () => {
   });
 });
 
+describe('OpenAPI document', () => {
+  it('documents the statistics and the exports, and the cohort position of the reviewer report', async () => {
+    const doc = (await request(api.app).get('/openapi.json')).body;
+    expect(doc.paths['/v1/challenges/{id}/stats'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CohortStats' });
+    expect(Object.keys(doc.paths['/v1/challenges/{id}/submissions.csv'].get.responses['200'].content)).toEqual(['text/csv']);
+    expect(doc.paths['/v1/challenges/{id}/submissions.json'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'status', 'flag', 'reviewed', 'q', 'sort', 'order']);
+    expect(doc.components.schemas.CohortExport.properties.items.items.required).toEqual(expect.arrayContaining(['id', 'status', 'score', 'categories', 'review', 'flags', 'maxSimilarity']));
+    expect(doc.components.schemas.ReviewerReport.properties.cohort.required).toEqual(['percentile', 'of', 'version']);
+  });
+});
+
 describe('cohort rows', () => {
   it('are rebuilt from the reports for submissions graded before rows existed', async () => {
     const { record } = await seedSubmission(api.store, { challenge: 'norubric-api', hostile: false, tests: tests(P, P, P, F) });

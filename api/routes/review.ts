@@ -8,6 +8,7 @@
  * rules: only completed submissions of a challenge with a rubric, one score per criterion, and
  * never a silent overwrite.
  */
+import { CohortPositionSchema } from '../cohort-schemas.ts';
 import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { nextReviewVersion, reviewInputSchema, ReviewSchema, ReviewScoresSchema, type Review, type ReviewScores } from '../../runner/review/review.ts';
@@ -27,7 +28,7 @@ export const REVIEW_DOC_SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']>
   ReviewInput: [reviewInputSchema([]), 'input'],
   Review: [ReviewSchema, 'output'],
   ReviewVersions: [z.object({ items: z.array(ReviewSchema) }), 'output'],
-  ReviewerReport: [ReportSchema.extend({ review: ReviewScoresSchema.nullable().optional() }), 'output'],
+  ReviewerReport: [ReportSchema.extend({ review: ReviewScoresSchema.nullable().optional(), cohort: CohortPositionSchema.optional() }), 'output'],
 };
 
 /**
