@@ -17,6 +17,7 @@ import { candidateReport, publicView, reviewerView } from '../views.ts';
 import { withCohort, withCohortPosition } from '../cohort.ts';
 import { recordForViewer, recordsForViewer } from '../anonymity.ts';
 import { reviewerReport } from './review.ts';
+import { withSimilarityInsight } from './similarity.ts';
 import { withReview } from '../ui/review.ts';
 import { candidateFeedback } from '../feedback.ts';
 import { submissionLinks } from '../../runner/webhooks/deliver.ts';
@@ -97,7 +98,7 @@ export function submissionRoutes(app: Express, ctx: AppContext): void {
     if (q.run !== undefined && q.run > record.runs) throw new ApiError('NOT_FOUND', `no run ${q.run} (this submission has ${record.runs})`);
     const report = await store.getReport(record.id, q.run);
     if (!report) throw new ApiError('REPORT_NOT_READY', `the report does not exist yet (status ${record.status}, stage ${record.stage})`, undefined, { 'Retry-After': '5' });
-    res.set('Cache-Control', 'no-store').json(access === 'reviewer' && principal.kind === 'key' ? await withCohortPosition(ctx, await reviewerReport(ctx, record, report, principal)) : candidateReport(report, await candidateFeedback(ctx, record, report)));
+    res.set('Cache-Control', 'no-store').json(access === 'reviewer' && principal.kind === 'key' ? await withCohortPosition(ctx, await withSimilarityInsight(ctx, record, await reviewerReport(ctx, record, report, principal))) : candidateReport(report, await candidateFeedback(ctx, record, report)));
   });
 
   /**

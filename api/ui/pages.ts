@@ -62,6 +62,8 @@ export interface ReportPageData {
   reviewSection?: SafeHtml;
   /** Where the score stands within its challenge version (api/cohort.ts). */
   cohort?: CohortPosition;
+  /** This submission's most similar others (api/ui/similarity.ts), for a completed report. */
+  similaritySection?: SafeHtml;
 }
 
 export function reportPage(nonce: string, user: User, d: ReportPageData): SafeHtml {
@@ -90,6 +92,7 @@ ${d.canAdmin ? adminForms(r, user.csrf) : ''}
 ${r.error && !report?.error ? html`<section><h2>Error</h2><p>${badge('bad', r.error.fault)} <code>${r.error.code}</code> ${text(r.error.message)}</p></section>` : ''}
 ${d.reviewSection ?? ''}
 ${report ? reportBody(report) : html`<section><p class="muted">${busy ? 'The report appears here when grading finishes.' : 'No report for this run.'}</p></section>`}
+${d.similaritySection ?? ''}
 ${webhookSection(r)}`,
   );
 }

@@ -17,6 +17,7 @@ import { cohortStats, loadChallengeOr404, withCohort } from '../cohort.ts';
 import { DashboardQuerySchema, StatsQuerySchema } from '../cohort-schemas.ts';
 import type { Session } from './session.ts';
 import { reviewFormParser, reviewUiRoutes, withReview } from './review.ts';
+import { loadSimilarityPage, similarityPage, SimilarityPageQuerySchema, withSimilaritySection } from './similarity.ts';
 
 /** Login attempts per client address per minute. */
 const LOGIN_ATTEMPTS_PER_MINUTE = 10;
@@ -106,6 +107,13 @@ export function uiRouter(ctx: AppContext): Router {
     sendPage(res, statsPage(nonce, userOf(session), challenge, await cohortStats(ctx, challenge, q.version ?? null)), nonce);
   });
 
+  router.get('/challenges/:id/similarity', async (req, res) => {
+    const { nonce, session } = locals(res);
+    const q = parseOr400(SimilarityPageQuerySchema, req.query, 'query');
+    const challenge = await loadChallengeOr404(ctx, String(req.params.id));
+    sendPage(res, similarityPage(nonce, userOf(session), await loadSimilarityPage(ctx, challenge.manifest, q)), nonce);
+  });
+
   router.get('/submissions/:id', async (req, res) => {
     const { nonce, session } = locals(res);
     const q = ReportQuery.safeParse(req.query);
@@ -115,7 +123,7 @@ export function uiRouter(ctx: AppContext): Router {
     if (!record) throw new ApiError('NOT_FOUND', 'no such submission');
     const report = await ctx.store.getReport(record.id, q.data.run);
     const user = userOf(session);
-    sendPage(res, reportPage(nonce, user, await withCohort(ctx, await withReview(ctx, { record, report, run: q.data.run, canAdmin: session.role === 'admin' }, session, user.csrf))), nonce);
+    sendPage(res, reportPage(nonce, user, await withSimilaritySection(ctx, await withCohort(ctx, await withReview(ctx, { record, report, run: q.data.run, canAdmin: session.role === 'admin' }, session, user.csrf)))), nonce);
   });
 
   const adminAction = (action: (id: string) => Promise<unknown>) => async (req: Request, res: Response) => {

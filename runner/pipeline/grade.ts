@@ -19,7 +19,7 @@ import { startAnalysis } from '../stages/analysis/stage.ts';
 import { buildStage } from '../stages/build/stage.ts';
 import { fetchStage } from '../stages/fetch/stage.ts';
 import { installStage } from '../stages/install/stage.ts';
-import { JobContainers, type Job } from '../stages/job.ts';
+import { JobContainers, type Fingerprinted, type Job } from '../stages/job.ts';
 import { startOwnTests } from '../stages/own-tests/stage.ts';
 import { packStage } from '../stages/pack/stage.ts';
 import { nodeTestsStage } from '../stages/run/node-tests.ts';
@@ -56,6 +56,8 @@ export interface GradeDeps {
    * are still being removed. Without it the cleanup is awaited here.
    */
   deferCleanup?: (cleanup: () => Promise<void>) => void;
+  /** Takes the similarity fingerprints the analysis stage took (runner/store/similarity.ts compares them). */
+  onFingerprints?: (taken: Fingerprinted) => void;
 }
 
 export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal?: AbortSignal): Promise<Report> {
@@ -127,6 +129,7 @@ async function openJob(input: GradeInput, deps: GradeDeps, progress: ProgressLin
     specBase: { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime, deployment: deps.config.redis.prefix },
     progress: async (stage) => progress.record(stage),
     progressSoon: (stage) => progress.recordSoon(stage),
+    ...(deps.onFingerprints ? { onFingerprints: deps.onFingerprints } : {}),
   };
 }
 

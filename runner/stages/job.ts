@@ -7,6 +7,8 @@
 import type { Challenge } from '../challenges/repository.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { SubmissionPrints } from '../similarity/compare.ts';
+import type { SimilarityChoice } from '../similarity/settings.ts';
 import type { ReportBuilder } from '../report/builder.ts';
 import type { DockerClient, Images, SandboxContainer, SandboxSpec } from '../sandbox/index.ts';
 import type { Stage } from '../store/states.ts';
@@ -31,6 +33,14 @@ export interface Job {
   progress(stage: Stage): Promise<void>;
   /** Records progress without waiting; a failure is logged, never thrown. */
   progressSoon(stage: Stage): void;
+  /** Takes the analyser's similarity fingerprints (kept out of the report; the worker compares them once the report is stored). */
+  onFingerprints?: (taken: Fingerprinted) => void;
+}
+
+/** A submission's fingerprints and the settings its challenge compares them with. */
+export interface Fingerprinted {
+  prints: SubmissionPrints;
+  settings: SimilarityChoice;
 }
 
 /**

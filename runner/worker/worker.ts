@@ -10,6 +10,9 @@
  *   removed afterwards, tracked here and awaited on shutdown).
  * - A cancel (the Redis cancel channel) aborts the running job; the record becomes canceled
  *   unless its report got there first, and a report that comes after a cancel changes nothing.
+ * - Once a completed run's report is stored, its similarity fingerprints (taken by the analysis
+ *   stage) are compared with the challenge's others (runner/store/similarity.ts); a failure there
+ *   is logged and never touches the grade.
  * - close() stops taking jobs, lets running ones finish within the grace period, then hands the
  *   rest back to the queue (their containers are removed by the pipeline), and closes everything.
  */
@@ -22,6 +25,7 @@ import { QueueConsumer, type ConsumedJob, type JobOutcome } from '../queue/consu
 import { cancelChannel, gradeJobId, GradeJobSchema, SUBMISSIONS_QUEUE, type GradeJob, type SubmissionQueue } from '../queue/queue.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/schema.ts';
 import { sweepLeftovers, type DockerClient, type Images } from '../sandbox/index.ts';
+import type { Fingerprinted } from '../stages/job.ts';
 import type { Redis } from '../store/redis.ts';
 import { isRunningStage } from '../store/states.ts';
 import { FINAL_STATUSES, type SubmissionRecord, type SubmissionStore } from '../store/submissions.ts';
@@ -133,6 +137,7 @@ export class GradingWorker {
       await this.finish(record, run, earlier, log);
       return done;
     }
+    let fingerprinted: Fingerprinted | undefined;
     try {
       signal.throwIfAborted();
       const report = await gradeSubmission(
@@ -155,10 +160,12 @@ export class GradingWorker {
               .finally(() => this.cleanups.delete(pending));
             this.cleanups.add(pending);
           },
+          onFingerprints: (taken) => (fingerprinted = taken),
         },
         signal,
       );
-      await this.finish(record, run, report, log);
+      const completed = await this.finish(record, run, report, log);
+      if (completed && fingerprinted && report.status === 'completed') await this.compareSimilarity(record, run, fingerprinted, log);
       return done;
     } catch (err) {
       if (signal.aborted) {
@@ -187,16 +194,28 @@ export class GradingWorker {
    * Stores the run's report (once: the first one stored wins) and moves the record to its final
    * state with it, unless the record has meanwhile been canceled or moved past this run.
    */
-  private async finish(record: SubmissionRecord, run: number, report: Report, log: Logger): Promise<void> {
+  private async finish(record: SubmissionRecord, run: number, report: Report, log: Logger): Promise<boolean> {
     const { store, queue } = this.deps;
     const stored = await store.saveReport(record.id, run, report);
     const kept = stored ? report : ((await store.getReport(record.id, run)) ?? report);
     const final = await store.lifecycle.complete(record.id, run, kept);
     if (!final.ok) {
       log.info({ refused: final.reason }, 'report stored; the record was not moved by it');
-      return;
+      return false;
     }
     if (final.record.callbackUrl) await queue.enqueueWebhook(record.id);
+    return true;
+  }
+
+  /** Stores the run's fingerprints and records the pairs they make; never throws (the grade is already stored). */
+  private async compareSimilarity(record: SubmissionRecord, run: number, { prints, settings }: Fingerprinted, log: Logger): Promise<void> {
+    const t0 = Date.now();
+    try {
+      const { compared, pairs } = await this.deps.store.similarity.record({ id: record.id, challenge: record.challenge, run, prints, settings });
+      log.info({ stage: 'similarity', compared, pairs: pairs.length, durationMs: Date.now() - t0 }, 'similarity compared');
+    } catch (err) {
+      log.warn({ err, stage: 'similarity' }, 'similarity comparison failed; the report is unaffected');
+    }
   }
 
   /** Idempotent: every cleanup runs even if one throws; the first error is rethrown. */

@@ -3,15 +3,18 @@
 // them: the candidate's configuration files, plugins and scripts are ignored.
 // Takes: /workspace (or argv[2]): the candidate's files as packed, the challenge's starter under
 //   .assay/starter/ (when it has one) and the options in .assay/analysis.json:
-//   { exclude: string[], budgetMs, maxFiles, maxFileBytes, maxPatchBytes }.
+//   { exclude: string[], budgetMs, maxFiles, maxFileBytes, maxPatchBytes, similarity? }
+//   (similarity: { maxPrints, maxSourceChars, maxFileBytes } when the similarity fingerprints are wanted).
 // Does: walks the files (no link followed; dependencies, build output, vendored, minified and
 //   lockfiles left out), measures size, repeated blocks and functions, finds secret-looking
 //   strings, diffs against the starter, and lints the sources the candidate wrote or changed
 //   (JavaScript and TypeScript with ESLint, Python with Ruff's WebAssembly build) with the pinned
 //   configuration of lint-config.mjs. Anything it cannot do in its budget, or for a file it
-//   cannot read or parse, becomes a note; it still prints what it has.
-// Prints: one JSON object on stdout: { lint?, size, secrets, diff?, notes } (the worker checks it
+//   cannot read or parse, becomes a note; it still prints what it has. Beside these, a child
+//   process (fingerprint.mjs) takes the Dolos fingerprints the worker compares across submissions.
+// Prints: one JSON object on stdout: { lint?, size, secrets, diff?, similarity?, notes } (the worker checks it
 //   against runner/stages/analysis/result.ts). Exits 0 unless it could not start.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -491,7 +494,46 @@ async function lintAndMeasure() {
   return { lint, longestFunctions, mostComplex };
 }
 
+// --- similarity fingerprints ------------------------------------------------------------------------
+/**
+ * Runs fingerprint.mjs in a process of its own on the files the candidate wrote or changed
+ * (unchanged starter files left out) and the starter's. Its result carries its own notes (they
+ * are the reviewers' only: the worker keeps them with the fingerprints, not in the report).
+ */
+function fingerprint() {
+  const wanted = files.filter((f) => f.kind === 'text' && !f.lockfile && !f.unchanged).map((f) => f.path);
+  const input = { ...options.similarity, root, starterRoot, files: wanted, starterFiles: starterFiles.map((f) => f.path) };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--max-semi-space-size=32', new URL('./fingerprint.mjs', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    let outBytes = 0;
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), Math.max(1000, deadline - Date.now()));
+    child.stdout.on('data', (chunk) => {
+      outBytes += chunk.length;
+      if (outBytes <= 4 * 1024 * 1024) out.push(chunk);
+      else child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (chunk) => (err = (err + chunk).slice(-400)));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(JSON.stringify(input));
+    const failed = (why) => resolve({ files: [], prints: [], starterPrints: 0, notes: [{ code: 'failed', message: `the similarity fingerprints could not be taken: ${clip(why, 300)}` }] });
+    child.on('error', (e) => failed(e.message));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return failed(signal === 'SIGKILL' ? 'out of time or output' : `${signal ?? `exit ${code}`} (${clip(err.trim().split('\n').pop() ?? '', 200)})`);
+      try {
+        resolve(JSON.parse(Buffer.concat(out).toString('utf8')));
+      } catch (e) {
+        failed(`its output could not be read (${e.message})`);
+      }
+    });
+  });
+}
+
 async function main() {
+  // Beside the diff and the lint: a process of its own (its parsers are native code).
+  const fingerprinted = options.similarity ? fingerprint() : Promise.resolve(undefined);
   let diff;
   if (hasStarter) {
     try {
@@ -506,11 +548,13 @@ async function main() {
   } catch (err) {
     note('lint', 'failed', `lint could not run: ${clip(String(err?.message ?? err), 200)}`);
   }
+  const similarity = await fingerprinted;
   const result = {
     ...(measured.lint ? { lint: measured.lint } : {}),
     size: { files: size.files, lines: size.lines, byLanguage: size.byLanguage, longestFunctions: measured.longestFunctions, mostComplex: measured.mostComplex, duplicates: size.duplicates },
     secrets,
     ...(diff ? { diff } : {}),
+    ...(similarity ? { similarity } : {}),
     notes: notes.slice(0, 50),
     durationMs: Date.now() - started,
     // The whole process's, from its start (receive.mjs's preloading included): CPU time is what a

@@ -5,12 +5,15 @@
  */
 import { z } from 'zod';
 import { DiffInsightSchema, HygieneInsightSchema, InsightNoteSchema, LintInsightSchema, SizeInsightSchema } from '../../report/insights.ts';
+import { SubmissionPrintsSchema } from '../../similarity/compare.ts';
 
 export const AnalyserResultSchema = z.object({
   lint: LintInsightSchema.optional(),
   size: SizeInsightSchema,
   secrets: HygieneInsightSchema.shape.secrets,
   diff: DiffInsightSchema.optional(),
+  /** The Dolos fingerprints (when asked for): not part of the report, handed to the worker's similarity store. */
+  similarity: SubmissionPrintsSchema.optional(),
   notes: z.array(InsightNoteSchema).max(50),
   durationMs: z.number(),
   /** The analyser process's wall time and CPU time since it started (its preloading included). */

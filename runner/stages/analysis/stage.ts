@@ -12,6 +12,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { readStarter } from '../../challenges/repository.ts';
+import { similarityChoice } from '../../similarity/settings.ts';
 import type { InsightNote } from '../../report/insights.ts';
 import { describeVerdict, SandboxContainer, type SandboxLimits, type SandboxSpec } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
@@ -34,7 +35,10 @@ export const ANALYSIS_TIMEOUT_MS = ANALYSIS_BUDGET_MS + 15_000;
 export const ANALYSIS_LIMITS: SandboxLimits = { memoryMb: 768, cpus: 1, pids: 64, workspaceMb: 320, nofile: 256, cpuShares: 128 };
 /** Bounds on what the analyser looks at and prints. */
 const ANALYSER_OPTIONS = { maxFiles: 3000, maxFileBytes: 1024 * 1024, maxPatchBytes: 256 * 1024 };
-const STDOUT_BYTES = 2 * 1024 * 1024;
+/** Bounds on the similarity fingerprints: their count, the source lines kept to show matches, the size of a file fingerprinted. */
+const FINGERPRINT_OPTIONS = { maxPrints: 30_000, maxSourceChars: 384 * 1024, maxFileBytes: 256 * 1024 };
+/** The analyser's one line of JSON: the insights, the fingerprints (~1 MiB at their caps) and the kept source. */
+const STDOUT_BYTES = 4 * 1024 * 1024;
 
 /** What the pipeline holds between the early start (beside the fetch) and the pack. */
 export interface AnalysisHandle {
@@ -99,7 +103,8 @@ export function startAnalysis(job: Job): AnalysisHandle {
 async function headerTar(job: Job): Promise<Buffer> {
   job.report.useImage('analysis', job.images.analysis!);
   const starter = await readStarter(job.challenge);
-  const options = { ...ANALYSER_OPTIONS, budgetMs: ANALYSIS_BUDGET_MS, exclude: [job.challenge.manifest.suite.workspacePath] };
+  const fingerprints = job.onFingerprints && similarityChoice(job.config, job.challenge.manifest).enabled ? { similarity: FINGERPRINT_OPTIONS } : {};
+  const options = { ...ANALYSER_OPTIONS, budgetMs: ANALYSIS_BUDGET_MS, exclude: [job.challenge.manifest.suite.workspacePath], ...fingerprints };
   return createTar([
     ...starter.map((f) => ({ type: 'file' as const, path: `.assay/starter/${f.path}`, content: f.content })),
     { type: 'file' as const, path: '.assay/analysis.json', content: Buffer.from(JSON.stringify(options)) },
@@ -122,6 +127,7 @@ async function analyse(job: Job, input: AnalysisInput, sandboxed: (notes: Insigh
     if (analysed.lint) job.report.insight('lint', analysed.lint);
     job.report.insight('size', analysed.size);
     if (analysed.diff) job.report.insight('diff', analysed.diff);
+    if (analysed.similarity) job.onFingerprints?.({ prints: analysed.similarity, settings: similarityChoice(job.config, job.challenge.manifest) });
     notes.push(...analysed.notes);
   }
   if (listing) {
