@@ -12,7 +12,7 @@ import { loadCohortItems, selectCohort, type CohortItem } from '../cohort.ts';
 import type { AppContext } from '../context.ts';
 import { COHORT_SORTS, DASHBOARD_PAGE_SIZE, DashboardQuerySchema, type CohortSort, type DashboardQuery } from '../cohort-schemas.ts';
 import { html, layout, text, type LayoutOptions, type SafeHtml } from './html.ts';
-import { badge, candidateLabel, duration, pct, shortCommit } from './pages.ts';
+import { badge, candidateLabel, duration, pct } from './pages.ts';
 
 type User = NonNullable<LayoutOptions['user']>;
 
@@ -77,7 +77,7 @@ function row(d: DashboardData, item: CohortItem, rank: number): SafeHtml {
 <td data-col="flags">${flags.length ? flags.map((f) => html`${badge('bad', f)} `) : html`<span class="muted">—</span>`}</td>
 <td class="num" data-col="similarity">${item.similarity === undefined ? '—' : pct(item.similarity * 100)}</td>
 <td data-col="review">${reviewCell(item)}</td><td class="num" data-col="rubric">${review ? pct(review.rubricPercent) : '—'}</td><td class="num" data-col="total">${review?.totalPercent != null ? pct(review.totalPercent) : '—'}</td>
-<td><code>${shortCommit(r.commit)}</code></td><td class="num">${duration(r.durationMs)}</td><td>${r.createdAt.replace('T', ' ').slice(0, 19)}</td>
+<td class="num">${duration(r.durationMs)}</td><td>${r.createdAt.replace('T', ' ').slice(0, 19)}</td>
 <td><a href="/ui/submissions/${encodeURIComponent(r.id)}">report</a></td></tr>`;
 }
 
@@ -99,7 +99,7 @@ export function dashboardPage(nonce: string, user: User, d: DashboardData): Safe
 <p class="muted"><span data-testid="matching">${d.matching}</span> submission${d.matching === 1 ? '' : 's'}${filtered ? ' match' : ''} · <a href="/ui/challenges/${encodeURIComponent(manifest.id)}/stats">statistics</a> · <a href="/ui/challenges/${encodeURIComponent(manifest.id)}/similarity">similar pairs</a> · export <a href="${exportHref(manifest.id, d.query, 'csv')}">CSV</a> <a href="${exportHref(manifest.id, d.query, 'json')}">JSON</a>${d.busy ? html` · refreshing while submissions are queued or running` : ''}</p>
 ${d.items.length === 0
       ? html`<p class="muted">No submissions${filtered ? ' match these filters' : ' yet'}.</p>`
-      : html`<table><thead><tr><th class="num">#</th><th>Candidate</th><th>Status</th>${sortHeader(d, 'score', 'Score')}<th>Flags</th>${sortHeader(d, 'similarity', 'Similarity')}<th>Review</th>${sortHeader(d, 'rubric', 'Rubric')}${sortHeader(d, 'total', 'Total')}<th>Commit</th><th class="num">Duration</th>${sortHeader(d, 'created', 'Submitted')}<th></th></tr></thead><tbody>
+      : html`<table><thead><tr><th class="num">#</th><th>Candidate</th><th>Status</th>${sortHeader(d, 'score', 'Score')}<th>Flags</th>${sortHeader(d, 'similarity', 'Similarity')}<th>Review</th>${sortHeader(d, 'rubric', 'Rubric')}${sortHeader(d, 'total', 'Total')}<th class="num">Duration</th>${sortHeader(d, 'created', 'Submitted')}<th></th></tr></thead><tbody>
 ${d.items.map((item, i) => row(d, item, first + i + 1))}
 </tbody></table>`}
 ${pager(d)}

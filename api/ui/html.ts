@@ -102,6 +102,7 @@ details{margin:.4rem 0}summary{cursor:pointer}
 code{font-size:.85rem}
 .grid{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}
 .filters a{margin-right:.6rem}
+.filters label{margin-right:.8rem;white-space:nowrap}.filters input[type=search]{width:14rem;display:inline-block}
 button{font:inherit;padding:.35rem .9rem;border-radius:6px;border:1px solid var(--line);background:#f6f8fa;cursor:pointer}
 input{font:inherit;padding:.4rem;border:1px solid var(--line);border-radius:6px;width:100%;box-sizing:border-box}
 .login{max-width:26rem;margin:4rem auto}
