@@ -1,6 +1,6 @@
 /**
  * `npm run screenshots`: renders the reviewer UI with stored fixture submissions and writes
- * docs/screenshot-dashboard.png and docs/screenshot-report.png.
+ * docs/screenshot-dashboard.png, docs/screenshot-stats.png and docs/screenshot-report.png.
  * Takes: Docker (a throwaway Redis from the locally built image, as the tests use) and Debian's
  * chromium at /usr/bin/chromium. Prints the paths it wrote.
  */
@@ -49,10 +49,12 @@ try {
   await Promise.all([page.waitForURL(`${base}/ui`), page.click('button[type=submit]')]);
   await page.goto(`${base}/ui/challenges/simple-api`);
   await page.screenshot({ path: 'docs/screenshot-dashboard.png', fullPage: true });
+  await page.goto(`${base}/ui/challenges/simple-api/stats`);
+  await page.screenshot({ path: 'docs/screenshot-stats.png', fullPage: true });
   await page.goto(`${base}/ui/submissions/${seeded[2]!.record.id}`);
   await page.locator('details[data-step=start] summary').click();
   await page.screenshot({ path: 'docs/screenshot-report.png', fullPage: true });
-  console.log('wrote docs/screenshot-dashboard.png and docs/screenshot-report.png');
+  console.log('wrote docs/screenshot-dashboard.png, docs/screenshot-stats.png and docs/screenshot-report.png');
 } finally {
   await browser?.close();
   await api.close();
