@@ -5,42 +5,32 @@
  * onerror handler, a <script> and terminal escapes in the output) rendered inert and secrets
  * hidden. API on 127.0.0.1 with a real Redis; the submissions are made through the API.
  */
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiProcess, type ApiProcess } from '../api/wire.ts';
-import { buildConfig } from '../runner/config.ts';
-import { createLogger } from '../runner/log.ts';
 import type { Report } from '../runner/report/schema.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { testEnv } from '../runner/devtools/stack.ts';
 import { fixtureReport, XSS } from '../runner/devtools/ui-fixture.ts';
+import { startTestApi, type TestApi } from './support/api-server.ts';
 import { launchChromium } from './support/ui-browser.ts';
 import { feedbackChallenges, finishWith, HIDDEN_HINT, HOSTILE_HINT, type FeedbackChallenges } from './support/feedback-challenges.ts';
 
 const ADMIN = 'ui-feedback-admin-key-0123456789';
 const SECRET = 'sk_live_51HxTotallySecretValue';
 
-let redis: TestRedis;
+let server: TestApi;
 let challenges: FeedbackChallenges;
-let api: ApiProcess;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  redis = await startRedis();
   challenges = await feedbackChallenges({ hostile: { attempts: { max: 3 }, createHint: HOSTILE_HINT } });
-  const env = testEnv(redis.url, { ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_CHALLENGES_DIR: challenges.dir, ASSAY_LOG_LEVEL: 'silent' });
-  api = await createApiProcess(buildConfig({ ...process.env, ...env }), { log: createLogger('silent'), checkEngine: null });
-  const server = await api.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startTestApi({ ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_CHALLENGES_DIR: challenges.dir });
+  ({ base } = server);
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await api?.close();
-  await redis?.stop();
+  await server?.close();
   await challenges?.close();
 });
 
@@ -53,7 +43,7 @@ async function submitted(email: string, edit: (r: Report) => Report = (r) => r):
   });
   expect(res.status).toBe(202);
   const { id, accessToken } = (await res.json()) as { id: string; accessToken: string };
-  await finishWith(api.store, id, edit(fixtureReport(id, { challenge: 'hostile', percent: 40 })));
+  await finishWith(server.api.store, id, edit(fixtureReport(id, { challenge: 'hostile', percent: 40 })));
   return { id, token: accessToken };
 }
 

@@ -6,45 +6,35 @@
  * app listens on 127.0.0.1 with a real Redis; reports are stored as the worker stores them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiProcess, type ApiProcess } from '../api/wire.ts';
-import { buildConfig } from '../runner/config.ts';
+import type { ApiProcess } from '../api/wire.ts';
 import { fixtureInsights } from '../runner/devtools/insights-fixture.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { testEnv } from '../runner/devtools/stack.ts';
 import { fixtureReport, XSS } from '../runner/devtools/ui-fixture.ts';
-import { createLogger } from '../runner/log.ts';
 import type { Insights } from '../runner/report/insights.ts';
 import { ReportSchema, type Report } from '../runner/report/schema.ts';
 import { newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { webhookPayload } from '../runner/webhooks/deliver.ts';
+import { startTestApi, type TestApi } from './support/api-server.ts';
+import { launchChromium } from './support/ui-browser.ts';
 
 const REVIEWER = 'insights-reviewer-key-0123456789';
 
-let redis: TestRedis;
+let server: TestApi;
 let api: ApiProcess;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  const config = buildConfig({ ...process.env, ...testEnv(redis.url, { ASSAY_API_KEYS: `rita:reviewer:${REVIEWER}`, ASSAY_LOG_LEVEL: 'silent' }) });
-  api = await createApiProcess(config, { log: createLogger('silent'), checkEngine: null });
-  const server = await api.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  server = await startTestApi({ ASSAY_API_KEYS: `rita:reviewer:${REVIEWER}` });
+  ({ api, base } = server);
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await api?.close();
-  await redis?.stop();
+  await server?.close();
 });
 
 /** A completed submission whose report carries `insights` (or is a v1 report without them), stored as the worker stores it. */

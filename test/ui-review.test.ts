@@ -4,16 +4,11 @@
  * and seeing the three scores, CSRF refusal, a stale form answered with the conflict page (nothing
  * lost, nothing overwritten), hostile notes and names rendered inert, and anonymous review.
  */
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiProcess, type ApiProcess } from '../api/wire.ts';
-import { buildConfig } from '../runner/config.ts';
-import { createLogger } from '../runner/log.ts';
 import type { SubmissionStore } from '../runner/store/submissions.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { testEnv } from '../runner/devtools/stack.ts';
 import { seedSubmission } from '../runner/devtools/ui-fixture.ts';
+import { startTestApi, type TestApi } from './support/api-server.ts';
 import { reviewChallenges, type ReviewChallenges } from './support/review-challenges.ts';
 import { launchChromium, uiLogin } from './support/ui-browser.ts';
 
@@ -21,31 +16,23 @@ const KEYS = { admin: 'ui-admin-key-0123456789abcdef', rita: 'ui-reviewer-rita-0
 const HOSTILE_NOTE = '</textarea><script>window.__pwned=5</script><img src=x onerror="window.__pwned=6">';
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=7">Mallory Anon';
 
-let redis: TestRedis;
+let server: TestApi;
 let challenges: ReviewChallenges;
-let api: ApiProcess;
 let store: SubmissionStore;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  redis = await startRedis();
   challenges = await reviewChallenges();
-  const config = buildConfig({
-    ...process.env,
-    ...testEnv(redis.url, { ASSAY_API_KEYS: `ada:admin:${KEYS.admin},rita:reviewer:${KEYS.rita},remy:reviewer:${KEYS.remy}`, ASSAY_CHALLENGES_DIR: challenges.dir, ASSAY_LOG_LEVEL: 'silent' }),
-  });
-  api = await createApiProcess(config, { log: createLogger('silent'), checkEngine: null });
-  store = api.store;
-  const server = await api.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startTestApi({ ASSAY_API_KEYS: `ada:admin:${KEYS.admin},rita:reviewer:${KEYS.rita},remy:reviewer:${KEYS.remy}`, ASSAY_CHALLENGES_DIR: challenges.dir });
+  ({ base } = server);
+  store = server.api.store;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await api?.close();
-  await redis?.stop();
+  await server?.close();
   await challenges?.close();
 });
 

@@ -4,23 +4,18 @@
  * (a <script> tag and ANSI escapes in a test message, a step log, a flag and the candidate's
  * name); the test checks it renders as inert text.
  */
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiProcess, type ApiProcess } from '../api/wire.ts';
-import { buildConfig } from '../runner/config.ts';
-import { createLogger } from '../runner/log.ts';
 import type { SubmissionRecord, SubmissionStore } from '../runner/store/submissions.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { testEnv } from '../runner/devtools/stack.ts';
 import { seedSubmission, XSS } from '../runner/devtools/ui-fixture.ts';
+import { startTestApi, type TestApi } from './support/api-server.ts';
+import { launchChromium } from './support/ui-browser.ts';
 
 const ADMIN = 'ui-admin-key-0123456789abcdef';
 const REVIEWER = 'ui-reviewer-key-0123456789ab';
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=2">Mallory';
 
-let redis: TestRedis;
-let api: ApiProcess;
+let server: TestApi;
 let store: SubmissionStore;
 let base: string;
 let browser: Browser;
@@ -28,26 +23,18 @@ let hostile: SubmissionRecord;
 let queued: SubmissionRecord;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  const config = buildConfig({ ...process.env, ...testEnv(redis.url, { ASSAY_API_KEYS: `ada:admin:${ADMIN},rita:reviewer:${REVIEWER}`, ASSAY_LOG_LEVEL: 'silent' }) });
-  // Wired as api/main.ts wires it; no engine check, since no page here depends on the engine.
-  api = await createApiProcess(config, { log: createLogger('silent'), checkEngine: null });
-  store = api.store;
-  const server = await api.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startTestApi({ ASSAY_API_KEYS: `ada:admin:${ADMIN},rita:reviewer:${REVIEWER}` });
+  ({ base } = server);
+  store = server.api.store;
   hostile = (await seedSubmission(store, { candidate: { name: HOSTILE_NAME, email: 'mallory@example.com' }, percent: 40 })).record;
   await seedSubmission(store, { candidate: { name: 'Grace' }, percent: 90, hostile: false });
   queued = (await seedSubmission(store, { candidate: { name: 'Quinn' }, status: 'queued' })).record;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await api?.close();
-  await redis?.stop();
+  await server?.close();
 });
 
 async function login(page: Page, key: string): Promise<void> {
