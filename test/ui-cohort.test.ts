@@ -144,6 +144,15 @@ describe('dashboard', () => {
     await Promise.all([page.waitForURL(/flag=files_dropped/), page.click('[data-testid=filters] button')]);
     await expect(rowNames(page)).resolves.toEqual(['Bob Builder']);
     await expect(page.locator('[data-testid=pager]').textContent()).resolves.toContain('page 1 of 1');
+    // The export link carries the same filters and opens with the UI session.
+    const csvHref = await page.locator('a:text("CSV")').getAttribute('href');
+    expect(csvHref).toBe('/v1/challenges/simple-api/submissions.csv?flag=files_dropped');
+    const csv = await page.request.get(`${base}${csvHref}`);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-disposition']).toMatch(/^attachment; filename="simple-api-submissions-/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('Bob Builder');
 
     await page.goto(`${base}/ui/challenges/simple-api`);
     await page.fill('#f-q', 'BOB@EXAMPLE');

@@ -3,7 +3,6 @@
  * `GET /v1/challenges/:id/submissions.csv` and `.json` (the dashboard's filters and order, every
  * page). Candidates and submitters never get other candidates' data here (401/403).
  */
-import { once } from 'node:events';
 import type { Express, Request, Response } from 'express';
 import type { Challenge } from '../../runner/challenges/repository.ts';
 import { categoryPercent } from '../../runner/cohort/row.ts';
@@ -59,9 +58,23 @@ function csvColumns(challenge: Challenge): { header: string[]; cells: (i: Export
   };
 }
 
-/** Writes a chunk, waiting while the client is slower than Redis (the export never buffers more than a batch). */
-async function write(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await once(res, 'drain');
+/**
+ * Writes a chunk, waiting while the client is slower than Redis (the export never buffers more
+ * than a batch). False when the client has gone: the caller stops reading.
+ */
+async function write(res: Response, chunk: string): Promise<boolean> {
+  if (!res.write(chunk)) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+  return !res.destroyed;
 }
 
 export function cohortRoutes(app: Express, ctx: AppContext): void {
@@ -93,20 +106,22 @@ export function cohortRoutes(app: Express, ctx: AppContext): void {
     const { viewer, challenge, ids } = await exportSelection(req);
     const columns = csvColumns(challenge);
     attachment(res, challenge, 'csv', 'text/csv; charset=utf-8; header=present');
-    await write(res, csvLine(columns.header));
-    for await (const items of loadCohortItems(ctx, challenge, ids, viewer)) await write(res, items.map((i) => csvLine(columns.cells(exportItem(i)))).join(''));
+    if (!(await write(res, csvLine(columns.header)))) return;
+    for await (const items of loadCohortItems(ctx, challenge, ids, viewer)) {
+      if (!(await write(res, items.map((i) => csvLine(columns.cells(exportItem(i)))).join('')))) return;
+    }
     res.end();
   });
 
   app.get('/v1/challenges/:id/submissions.json', async (req, res) => {
     const { viewer, challenge, ids } = await exportSelection(req);
     attachment(res, challenge, 'json', 'application/json; charset=utf-8');
-    await write(res, `{"challenge":${JSON.stringify(challenge.manifest.id)},"items":[`);
+    if (!(await write(res, `{"challenge":${JSON.stringify(challenge.manifest.id)},"items":[`))) return;
     let first = true;
     for await (const items of loadCohortItems(ctx, challenge, ids, viewer)) {
-      const chunk = items.map((i) => JSON.stringify(exportItem(i))).join(',');
-      if (chunk) await write(res, `${first ? '' : ','}${chunk}`);
-      if (chunk) first = false;
+      if (items.length === 0) continue;
+      if (!(await write(res, `${first ? '' : ','}${items.map((i) => JSON.stringify(exportItem(i))).join(',')}`))) return;
+      first = false;
     }
     res.end(']}');
   });
