@@ -56,6 +56,8 @@ const RECEIVED_MARKER = 'assay:received';
 const RECEIVE_TIMEOUT_MS = 30_000;
 /** How long an exec's stream may stay open after its deadline kill before it is cut. */
 const STREAM_GRACE_AFTER_KILL_MS = 10_000;
+/** The end of an exec's stderr kept apart, to be repeated at the end of its output (see CappedOutput): a crash's message and stack. */
+const STEP_STDERR_TAIL_BYTES = 2048;
 
 /** Collects a multiplexed Docker stream into capped buffers and watches the flood limit. */
 class StreamCapture {
@@ -73,8 +75,9 @@ class StreamCapture {
     private readonly killAfter: number,
     private readonly onFlood: () => void,
     private readonly onStdout?: (chunk: Buffer) => void,
+    stderrTailBytes = 0,
   ) {
-    this.output = new CappedOutput(outputBytes);
+    this.output = new CappedOutput(outputBytes, { stderrTailBytes });
     this.stdout = new CappedOutput(stdoutBytes);
   }
 
@@ -82,7 +85,7 @@ class StreamCapture {
     const sink = (toStdout: boolean) =>
       new Writable({
         write: (chunk: Buffer, _enc, done) => {
-          this.output.write(chunk);
+          this.output.write(chunk, toStdout ? 'stdout' : 'stderr');
           if (toStdout) {
             this.stdout.write(chunk);
             this.onStdout?.(chunk);
@@ -220,7 +223,7 @@ export class SandboxContainer {
   async exec(argv: string[], opts: StepRunOptions): Promise<StepRun> {
     const started = Date.now();
     let timedOut = false;
-    const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => this.killSoon('output flood'), opts.onStdout);
+    const capture = new StreamCapture(opts.outputBytes, opts.stdoutBytes ?? opts.outputBytes, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => this.killSoon('output flood'), opts.onStdout, STEP_STDERR_TAIL_BYTES);
     const { exec, stream } = await this.startExec(argv, opts);
     capture.attach(this.docker, stream);
     let giveUp: NodeJS.Timeout | undefined;
@@ -286,7 +289,7 @@ export class SandboxContainer {
 
   /** Starts argv and returns at once; its output is captured (capped) while it runs. */
   async execInBackground(argv: string[], opts: Omit<StepRunOptions, 'timeoutMs' | 'signal' | 'stdoutBytes'>): Promise<BackgroundProcess> {
-    const capture = new StreamCapture(opts.outputBytes, 1024, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => this.killSoon('output flood'));
+    const capture = new StreamCapture(opts.outputBytes, 1024, opts.killAfterOutputBytes ?? opts.outputBytes * 64, () => this.killSoon('output flood'), undefined, STEP_STDERR_TAIL_BYTES);
     const { exec, stream } = await this.startExec(argv, opts);
     capture.attach(this.docker, stream);
     let exitCode: number | null | undefined;
@@ -384,15 +387,6 @@ export class SandboxContainer {
     } catch (err) {
       if (isAlreadyDone(err)) return { running: false, exitCode: null, oomKilled: false };
       throw err;
-    }
-  }
-
-  /** Changes the container's CPU weight (Docker's CpuShares) while it runs; its CPU limit stays. */
-  async setCpuShares(shares: number): Promise<void> {
-    try {
-      await this.container.update({ CpuShares: shares });
-    } catch (err) {
-      if (!isAlreadyDone(err) && !isConflict(err)) throw err;
     }
   }
 

@@ -185,11 +185,13 @@ export interface HistoryInput extends Omit<FetchInput, 'destDir'> {
 
 /**
  * Reads the submitted commit's history, at most `maxCommits` commits, for `insights.history`.
- * It runs beside the rest of the grading (runner/stages/history/stage.ts), so it never delays the
- * fetch, and with everything the fetch has: the URL and address policy, a confinement and a work
- * area of its own (its own uid: it never touches the checkout being packed), the same git
- * configuration, a size watch against `maxBytes` (and a look right after the transfer, which can
- * end between two of the watch's) and `timeoutMs` for the whole of it. It fetches
+ * It runs beside the rest of the grading (runner/stages/history/stage.ts) with everything the
+ * fetch has: the URL and address policy, a confinement and a work area of its own (its own uid:
+ * it never touches the checkout being packed), the same git configuration, a size watch against
+ * `maxBytes` (and a look right after the transfer, which can end between two of the watch's) and
+ * `timeoutMs` from the moment the commit is there. Its transfer starts once the submission's own
+ * fetch is done: beside it, the two transfers (and the server's side of them) shared the cores
+ * and the commit, which the grading waits for, came later. It fetches
  * `--depth=<maxCommits + 1>` of the same ref with no checkout (no work tree is written), then
  * reads the log from the commit the fetch checked out (if the ref moved in between and that
  * commit is not in it, there is no history). Names and subjects are cut by git's own format, so
@@ -197,7 +199,7 @@ export interface HistoryInput extends Omit<FetchInput, 'destDir'> {
  * git's other messages), never an error: the history costs the insight, never the grading.
  */
 export async function fetchHistory(input: HistoryInput, signal?: AbortSignal): Promise<HistoryRead> {
-  const started = performance.now();
+  let started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const stop = new AbortController();
   let why: string | undefined;
@@ -208,7 +210,8 @@ export async function fetchHistory(input: HistoryInput, signal?: AbortSignal): P
   const onAbort = () => halt('the grading was stopped');
   signal?.addEventListener('abort', onAbort, { once: true });
   input.commit.catch(() => halt('the commit itself could not be fetched'));
-  const timer = setTimeout(() => halt(`it did not finish within ${formatSeconds(input.timeoutMs)}`), input.timeoutMs);
+  const deadline = () => setTimeout(() => halt(`it did not finish within ${formatSeconds(input.timeoutMs)}`), input.timeoutMs);
+  let timer = deadline();
   const tooLargeReason = `the repository with its history is larger than the limit of ${formatBytes(input.maxBytes)}`;
   const stopWatch = new AbortController();
   let watch: Promise<void> | undefined;
@@ -230,10 +233,14 @@ export async function fetchHistory(input: HistoryInput, signal?: AbortSignal): P
     watch = watchSize(area.repo, input.maxBytes, stopWatch.signal, () => halt(tooLargeReason));
     const git: SimpleGit = simpleGit({ baseDir: area.repo, binary: gitBinary(), maxConcurrentProcesses: 2, abort: stop.signal }).env(gitEnv(area, input.policy, confinement));
     const max = input.maxCommits;
+    // The wait is bounded by the fetch's own deadline (a failed fetch rejects the commit).
+    const commit = await untilAborted(input.commit, stop.signal);
+    clearTimeout(timer);
+    timer = deadline();
+    started = performance.now();
     await git.raw(['init']); // printing something saves simple-git's 50 ms wait (see fetchRepository)
     await git.raw(['fetch', `--depth=${max + 1}`, '--no-tags', '--no-recurse-submodules', '--no-auto-gc', '--no-write-commit-graph', '--', url.href, ref]);
     if ((await dirSize(area.repo)) > input.maxBytes) return failed(tooLargeReason);
-    const commit = await untilAborted(input.commit, stop.signal);
     const kind = await git.raw(['cat-file', '-t', '--', commit]).catch(() => '');
     if (kind.trim() !== 'commit') return failed('the ref moved between the fetch of the commit and that of its history');
     const [log, tests] = await Promise.all([

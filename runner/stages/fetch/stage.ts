@@ -1,8 +1,8 @@
 /**
  * Fetch stage: the submission's files on the worker's disk. A git URL is fetched under the URL
  * policy (runner/stages/fetch/fetch.ts); a local folder (authors and the CLI only, never the
- * API) is graded as it is. The commit's bounded history (`insights.history`) is fetched beside
- * it and read while the grading goes on (runner/stages/history/stage.ts).
+ * API) is graded as it is. The commit's bounded history (`insights.history`) is fetched once the
+ * commit is there, and read while the grading goes on (runner/stages/history/stage.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
