@@ -11,7 +11,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import request, { type Response } from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApiProcess, type ApiProcess } from '../api/wire.ts';
@@ -20,6 +19,7 @@ import { createLogger } from '../runner/log.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
 import { seedSubmission } from '../runner/devtools/ui-fixture.ts';
+import { launchChromium } from './support/ui-browser.ts';
 
 const KEYS = { admin: 'hard-admin-key-0123456789', reviewer: 'hard-reviewer-key-0123456', submitter: 'hard-submitter-key-012345' };
 const API_KEYS = `ada:admin:${KEYS.admin},rita:reviewer:${KEYS.reviewer},sam:submitter:${KEYS.submitter}`;
@@ -240,10 +240,7 @@ describe('the candidate access token never goes in a URL a server sees', () => {
       seen.push({ url: req.url ?? '', ...(typeof req.headers.authorization === 'string' ? { authorization: req.headers.authorization } : {}) });
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const violations: string[] = [];
