@@ -124,6 +124,13 @@ describe('dashboard', () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await expect(page.locator('[data-testid=pager]').textContent()).resolves.toContain('page 1 of 2');
 
+    // The report page shows where the score stands in its version: 100% is above 53 of the 54 graded at 1.0.0.
+    const reportHref = (await first.locator('a:text("report")').getAttribute('href'))!;
+    await Promise.all([page.waitForURL(`${base}${reportHref}`), first.locator('a:text("report")').click()]);
+    await expect(page.locator('[data-testid=percentile]').textContent()).resolves.toBe('99.1');
+    await expect(page.locator('main').textContent()).resolves.toContain('among 54 graded submissions of v1.0.0');
+    await page.goto(`${base}/ui/challenges/simple-api`);
+
     await page.selectOption('#f-order', 'asc');
     await Promise.all([page.waitForURL(/order=asc/), page.click('[data-testid=filters] button')]);
     await expect(page.locator('tbody tr').first().locator('[data-col=score]').textContent()).resolves.toContain('21.4%');
