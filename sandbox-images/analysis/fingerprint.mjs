@@ -13,6 +13,7 @@
 //   ordinal, startLine, endLine]], starterPrints, notes }. A hash carries its language family in
 //   its top bits, so JavaScript never matches Python by accident.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { maskSecretsIn } from './measures.mjs';
 
@@ -30,6 +31,35 @@ const LANGUAGES = {
 const FAMILY = { javascript: 1, typescript: 1, tsx: 1, python: 2, java: 3, c: 4, cpp: 4, 'c-sharp': 5, go: 6, rust: 7, php: 8, scala: 9, bash: 10 };
 /** Dolos's hashes are below 2^26: the family goes above them, and the whole stays a uint32. */
 const HASH_SPAN = 2 ** 26;
+/**
+ * Each language's parser in @dodona/dolos-parsers: its binding, its node types, and the binding's
+ * member when it holds several. Loaded one by one as needed (its index.js loads all 19, Elm's
+ * among them, a nan addon built for the host's Node and not the image's).
+ */
+const PARSERS = {
+  javascript: ['javascript', 'javascript/src'],
+  typescript: ['typescript', 'typescript/typescript/src', 'typescript'],
+  tsx: ['typescript', 'typescript/tsx/src', 'tsx'],
+  python: ['python', 'python/src'],
+  java: ['java', 'java/src'],
+  c: ['c', 'c/src'],
+  cpp: ['cpp', 'cpp/src'],
+  'c-sharp': ['c_sharp', 'c_sharp/src'],
+  go: ['go', 'go/src'],
+  rust: ['rust', 'rust/src'],
+  php: ['php', 'php/php/src', 'php'],
+  scala: ['scala', 'scala/src'],
+  bash: ['bash', 'bash/src'],
+};
+const require = createRequire(import.meta.url);
+
+function parserOf(language) {
+  const [binding, types, member] = PARSERS[language];
+  const loaded = require(`@dodona/dolos-parsers/build/Release/tree_sitter_${binding}_binding.node`);
+  const parser = member ? loaded[member] : loaded;
+  parser.nodeTypeInfo = require(`@dodona/dolos-parsers/${types}/node-types.json`);
+  return parser;
+}
 
 export function dolosLanguageOf(file) {
   const dot = file.lastIndexOf('.');
@@ -39,15 +69,14 @@ export function dolosLanguageOf(file) {
 
 async function main() {
   const input = JSON.parse(readFileSync(0, 'utf8'));
-  const { LanguagePicker, WinnowFilter, Region } = await import('@dodona/dolos-lib');
+  const { CustomTreeSitterLanguage, WinnowFilter, Region } = await import('@dodona/dolos-lib');
   // dolos-lib exports no package.json: the version is the one this image pins.
   const dolosVersion = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).dependencies['@dodona/dolos-lib'];
-  const picker = new LanguagePicker();
   const tokenizers = new Map();
   const notes = [];
   const note = (code, message) => notes.length < 10 && notes.push({ code, message: message.slice(0, 500) });
   const tokenizerFor = async (language) => {
-    if (!tokenizers.has(language)) tokenizers.set(language, await (await picker.findLanguage(language)).createTokenizer({ includeComments: false }));
+    if (!tokenizers.has(language)) tokenizers.set(language, await new CustomTreeSitterLanguage(language, [], async () => parserOf(language)).createTokenizer({ includeComments: false }));
     return tokenizers.get(language);
   };
   /** The winnowed fingerprints of one file: [hash, ordinal, startLine, endLine] (lines 1-based). */
