@@ -15,6 +15,7 @@ import type { TestStatus } from '../runner/report/schema.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { testEnv } from '../runner/devtools/stack.ts';
 import { seedSubmission } from '../runner/devtools/ui-fixture.ts';
+import { fullReview } from './support/review-challenges.ts';
 import { launchChromium, uiLogin } from './support/ui-browser.ts';
 
 const REVIEWER = 'ui-cohort-reviewer-key-012345';
@@ -30,6 +31,7 @@ let base: string;
 let browser: Browser;
 /** When each bulk submission was created, by name. */
 const createdAt = new Map<string, number>();
+let bobId: string;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -40,7 +42,7 @@ beforeAll(async () => {
   const store = api.store;
   // 100% (flagged), 42.9% (flagged), then the bulk: 78.6% and 21.4% in turn; one on version 1.1.0.
   await seedSubmission(store, { candidate: { name: HOSTILE }, tests: tests('passed', 'passed', 'passed', 'passed'), flags: ['output_limit'], hostile: false });
-  await seedSubmission(store, { candidate: { name: 'Bob Builder', email: 'bob@example.com' }, tests: tests('passed', 'failed', 'failed', 'passed'), flags: ['files_dropped'], hostile: false });
+  bobId = (await seedSubmission(store, { candidate: { name: 'Bob Builder', email: 'bob@example.com' }, tests: tests('passed', 'failed', 'failed', 'passed'), flags: ['files_dropped'], hostile: false })).record.id;
   for (let i = 1; i <= BULK; i++) {
     const good = i % 2 === 0;
     const name = `Bulk ${String(i).padStart(2, '0')}`;
@@ -179,6 +181,20 @@ describe('dashboard', () => {
     expect(oldestFirst).toEqual([...oldestFirst].sort((a, b) => a - b));
     expect(oldestFirst[0]).toBeLessThan(newestFirst[0]!);
     expect(new URL(page.url()).searchParams.get('q')).toBe('bulk 0');
+
+    // A submitted review: its status, reviewer, rubric score and weighted total; the reviewed filter and the rubric sort.
+    const review = await fetch(`${base}/v1/submissions/${bobId}/review`, { method: 'PUT', headers: { Authorization: `Bearer ${REVIEWER}`, 'Content-Type': 'application/json' }, body: JSON.stringify(fullReview({ structure: 5, errors: 5, tests: 5, readme: 3 })) });
+    expect(review.status).toBe(201);
+    await page.goto(`${base}/ui/challenges/simple-api?reviewed=yes`);
+    await expect(rowNames(page)).resolves.toEqual(['Bob Builder']);
+    const bob = page.locator('tbody tr').first();
+    await expect(bob.locator('[data-col=review]').textContent()).resolves.toBe('submitted rita');
+    await expect(bob.locator('[data-col=rubric]').textContent()).resolves.toBe('100%');
+    await expect(bob.locator('[data-col=total]').textContent()).resolves.toBe('60%');
+    await page.goto(`${base}/ui/challenges/simple-api?sort=rubric`);
+    await expect(page.locator('tbody tr').first().locator('td:nth-child(2)').textContent()).resolves.toBe('Bob Builder');
+    await page.goto(`${base}/ui/challenges/simple-api?reviewed=no`);
+    await expect(page.locator('[data-testid=matching]').textContent()).resolves.toBe(String(BULK + 1));
 
     const bad = await page.goto(`${base}/ui/challenges/simple-api?sort=name`);
     expect(bad?.status()).toBe(400);
