@@ -77,7 +77,7 @@ describe('simple-api through the queue', () => {
 
   it.each([
     ['syntax-error', /exited with code 1 before accepting connections/],
-    ['ignores-port', /nothing accepted connections on port 8080/],
+    ['ignores-port', /^the service listens on port 3999, not on 8080: read the port from the PORT environment variable \(PORT=8080\)$/],
     ['never-listens', /nothing accepted connections on port 8080/],
   ])('scores %s 0 with the reason in the report', async (fixture, reason) => {
     const { report } = await gradeDir('simple-api', `test/fixtures/simple-api/${fixture}`);

@@ -15,6 +15,10 @@
 //   (default 3) request timeouts in a row on one target (the service or the driver), that target
 //   is given up: every later request to it fails at once, so a frozen service costs seconds, not
 //   one timeout per remaining test.
+//   While it waits, it reads the namespace's socket tables (listeners.mjs): a service that
+//   listens only on other ports (or at an address 127.0.0.1 does not reach) for WRONG_PORT_GRACE_MS
+//   is not ready, and the reason names what it listens on, so a hard-coded port costs seconds and
+//   is explained, not a bare timeout.
 //
 //   Services (challenge.json `services`): the environment variable ASSAY_SERVICES (JSON, set by
 //   runner/stages/run/service.ts) holds, per service, the grader's own connection URL (the
@@ -41,6 +45,7 @@ import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { listenerProblem, readListeners } from './listeners.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,6 +93,44 @@ async function waitUntilListening(targetPort, started, deadline) {
     await new Promise((r) => setTimeout(r, 25));
   }
   return undefined;
+}
+
+/** How long the service may listen only elsewhere before the wait ends (it may open an admin port first). */
+const WRONG_PORT_GRACE_MS = 2000;
+/** The Node.js inspector's port (node --inspect): open long before a slow start listens on PORT, so never the reason. */
+const INSPECTOR_PORT = 9229;
+
+/** Ports in this namespace that are not the service's: the inspector, the driver and the challenge's services (from their URLs). */
+function notTheServicePorts() {
+  const ports = [INSPECTOR_PORT, ...(driverTarget ? [driverTarget.port] : [])];
+  for (const svc of Object.values(servicesConfig())) {
+    for (const url of [svc?.adminUrl, svc?.candidateUrl]) {
+      try {
+        const p = Number(new URL(String(url)).port);
+        if (p > 0) ports.push(p);
+      } catch { /* no URL, no port */ }
+    }
+  }
+  return ports;
+}
+
+/**
+ * Waits for the service to accept connections on `port`: { readyMs }, or { reason } when it
+ * listened only elsewhere for WRONG_PORT_GRACE_MS, or at the deadline (the reason then says what
+ * it listens on, when anything).
+ */
+async function waitForService(started, deadline) {
+  const ignore = notTheServicePorts();
+  let elsewhereSince;
+  while (Date.now() < deadline) {
+    if (await canConnect(port)) return { readyMs: Date.now() - started };
+    const problem = listenerProblem(await readListeners(), port, ignore);
+    elsewhereSince = problem === undefined ? undefined : (elsewhereSince ?? Date.now());
+    if (problem !== undefined && Date.now() - elsewhereSince >= WRONG_PORT_GRACE_MS) return { reason: problem };
+    await sleep(25);
+  }
+  const problem = listenerProblem(await readListeners(), port, ignore);
+  return { reason: problem ?? `nothing accepted connections on port ${port} within ${readyTimeoutMs} ms` };
 }
 
 class HttpError extends Error {}
@@ -490,14 +533,13 @@ async function main() {
   }
   const waitStarted = Date.now();
   const waitDeadline = waitStarted + readyTimeoutMs;
-  const [readyMs, driverMs] = await Promise.all([
-    waitUntilListening(port, waitStarted, waitDeadline),
-    driverTarget ? waitUntilListening(driverTarget.port, waitStarted, waitDeadline) : Promise.resolve(0),
-  ]);
+  const driverWait = driverTarget ? waitUntilListening(driverTarget.port, waitStarted, waitDeadline) : Promise.resolve(0);
+  const { readyMs, reason } = await waitForService(waitStarted, waitDeadline);
   if (readyMs === undefined) {
-    emit('NOT_READY', { reason: `nothing accepted connections on port ${port} within ${readyTimeoutMs} ms` });
+    emit('NOT_READY', { reason });
     return;
   }
+  const driverMs = await driverWait;
   if (driverTarget && driverMs === undefined) driverTarget.givenUp = `the driver did not accept connections on port ${driverTarget.port} within ${readyTimeoutMs} ms`;
   emit('READY', { readyMs, ...(driverTarget ? { driverReady: driverMs !== undefined } : {}) });
   const deadline = Date.now() + totalTimeoutMs;
