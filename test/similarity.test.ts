@@ -198,6 +198,14 @@ describe('similarity across submissions', () => {
     expect((await request(stack.api.app).get('/v1/challenges/debug-app/similarity?limit=0').set('Authorization', `Bearer ${ADMIN}`)).status).toBe(400);
     expect((await request(stack.api.app).get('/v1/challenges/no-such/similarity').set('Authorization', `Bearer ${ADMIN}`)).status).toBe(404);
   });
+
+  it('is in the OpenAPI document', async () => {
+    const doc = (await request(stack.api.app).get('/openapi.json')).body as { paths: Record<string, Record<string, { parameters: { name: string }[]; responses: Record<string, unknown> }>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    const op = doc.paths['/v1/challenges/{id}/similarity']?.get;
+    expect(op?.parameters.map((p) => p.name)).toEqual(['id', 'limit']);
+    expect(JSON.stringify(op?.responses['200'])).toContain('#/components/schemas/ChallengeSimilarity');
+    expect(Object.keys(doc.components.schemas.SimilarityInsight?.properties ?? {})).toEqual(expect.arrayContaining(['about', 'threshold', 'pairs']));
+  });
 });
 
 async function login(page: Page): Promise<void> {
