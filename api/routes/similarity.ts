@@ -77,10 +77,15 @@ export const SIMILARITY_DOC_SCHEMAS: Record<string, [z.ZodType, 'input' | 'outpu
 
 const atThreshold = (threshold: number) => (p: { score: number }) => p.score >= threshold;
 
-/** The submission's similarity as a reviewer reads it: its stored pairs at or above the current threshold. */
-export async function similarityInsight(ctx: AppContext, record: SubmissionRecord, manifest: ChallengeManifest | undefined): Promise<SimilarityInsight> {
+/**
+ * The submission's similarity as a reviewer reads it: its stored pairs at or above the current
+ * threshold. Undefined when nothing was stored for it (graded with similarity off, or before it
+ * existed): the report then says nothing about similarity rather than something misleading.
+ */
+export async function similarityInsight(ctx: AppContext, record: SubmissionRecord, manifest: ChallengeManifest | undefined): Promise<SimilarityInsight | undefined> {
   const choice = similarityChoice(ctx.config, manifest);
   const [stored, pairs] = await Promise.all([ctx.store.similarity.printsOf(record.id), ctx.store.similarity.pairsFor(record.id)]);
+  if (!stored && !pairs.length) return undefined;
   return {
     about: SIMILARITY_ABOUT,
     enabled: choice.enabled,
@@ -98,7 +103,7 @@ export async function withSimilarityInsight<R extends Report>(ctx: AppContext, r
   if (report.status !== 'completed') return report;
   const manifest = await ctx.challenges.load(record.challenge).then((c) => c.manifest, () => undefined);
   const similarity = await similarityInsight(ctx, record, manifest);
-  return { ...report, insights: { ...(report.insights ?? { notes: [] }), similarity } };
+  return similarity ? { ...report, insights: { ...(report.insights ?? { notes: [] }), similarity } } : report;
 }
 
 /** The challenge's pairs at or above its threshold, the most similar first. */

@@ -125,5 +125,6 @@ ${insight.fingerprinted && insight.notes.length ? html`<p class="muted">${insigh
 export async function withSimilaritySection<D extends { record: SubmissionRecord; report?: Report | undefined }>(ctx: AppContext, data: D): Promise<D & { similaritySection?: SafeHtml }> {
   if (data.report?.status !== 'completed') return data;
   const manifest = await ctx.challenges.load(data.record.challenge).then((c) => c.manifest, () => undefined);
-  return { ...data, similaritySection: similaritySection(await similarityInsight(ctx, data.record, manifest), data.record) };
+  const insight = await similarityInsight(ctx, data.record, manifest);
+  return insight ? { ...data, similaritySection: similaritySection(insight, data.record) } : data;
 }
