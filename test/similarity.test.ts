@@ -14,7 +14,13 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChallengeRepository } from '../runner/challenges/repository.ts';
+import { buildConfig } from '../runner/config.ts';
+import { docker, images, uniqueId } from '../runner/devtools/env.ts';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { createLogger } from '../runner/log.ts';
+import { gradeSubmission } from '../runner/pipeline/grade.ts';
+import type { Fingerprinted } from '../runner/stages/job.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import type { SimilarityInsight } from '../api/routes/similarity.ts';
@@ -205,6 +211,29 @@ describe('similarity across submissions', () => {
     expect(op?.parameters.map((p) => p.name)).toEqual(['id', 'limit']);
     expect(JSON.stringify(op?.responses['200'])).toContain('#/components/schemas/ChallengeSimilarity');
     expect(Object.keys(doc.components.schemas.SimilarityInsight?.properties ?? {})).toEqual(expect.arrayContaining(['about', 'threshold', 'pairs']));
+  });
+});
+
+describe('the switch and the starter', () => {
+  /** Grades the debug-app starter as it is; what the analysis stage handed over, if anything. */
+  async function fingerprintsOfStarter(env: Record<string, string>): Promise<Fingerprinted | undefined> {
+    const config = buildConfig({ ...process.env, ...env, ASSAY_OWN_TESTS: 'false', ASSAY_HISTORY_MAX_COMMITS: '0' });
+    let taken: Fingerprinted | undefined;
+    const report = await gradeSubmission(
+      { submissionId: uniqueId('similarity'), attempt: 1, challengeId: 'debug-app', localPath: STARTER },
+      { config, docker, images, challenges: new ChallengeRepository('challenges', config.maxima), log: createLogger('warn'), onFingerprints: (t) => (taken = t) },
+    );
+    expect(report.status).toBe('completed');
+    return taken;
+  }
+
+  it('takes no fingerprints with ASSAY_SIMILARITY=false, and none of the starter\'s own code', async () => {
+    expect(await fingerprintsOfStarter({ ASSAY_SIMILARITY: 'false' })).toBeUndefined();
+    const starter = await fingerprintsOfStarter({ ASSAY_SIMILARITY_THRESHOLD: '0.7' });
+    expect(starter?.settings).toEqual({ enabled: true, threshold: 0.7, minFragmentLines: 3 });
+    expect(starter?.prints.engine?.name).toBe('dolos');
+    expect(starter?.prints.prints).toEqual([]);
+    expect(starter?.prints.files).toEqual([]);
   });
 });
 
