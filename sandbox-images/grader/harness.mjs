@@ -17,7 +17,7 @@
 //   one timeout per remaining test.
 //   While it waits, it reads the namespace's socket tables (listeners.mjs): a service that
 //   listens only on other ports (or at an address 127.0.0.1 does not reach) for WRONG_PORT_GRACE_MS
-//   is not ready, and the reason names what it listens on, so a hard-coded port costs seconds and
+//   (2-5 s) is not ready, and the reason names what it listens on, so a hard-coded port costs seconds and
 //   is explained, not a bare timeout.
 //
 //   Services (challenge.json `services`): the environment variable ASSAY_SERVICES (JSON, set by
@@ -95,8 +95,13 @@ async function waitUntilListening(targetPort, started, deadline) {
   return undefined;
 }
 
-/** How long the service may listen only elsewhere before the wait ends (it may open an admin port first). */
-const WRONG_PORT_GRACE_MS = 2000;
+/**
+ * How long the service may listen only elsewhere before the wait ends: half the start timeout,
+ * from 2 to 5 s. Generous, because a service may open another port long before PORT (a metrics
+ * or admin port, a front end started beside a slow TypeScript back end), and ending its start
+ * too early would fail a working submission; the saving only has to be the rest of the timeout.
+ */
+const WRONG_PORT_GRACE_MS = Math.min(5000, Math.max(2000, readyTimeoutMs / 2));
 /** The Node.js inspector's port (node --inspect): open long before a slow start listens on PORT, so never the reason. */
 const INSPECTOR_PORT = 9229;
 
