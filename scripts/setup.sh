@@ -54,6 +54,9 @@ else
     done_ "started"
   fi
 fi
+step "native build tools"
+# The analysis image's tree-sitter parsers (similarity fingerprints) are built from source here.
+if command -v g++ >/dev/null && command -v make >/dev/null; then done_ "present"; else apt_install g++ make; done_ "installed g++ and make"; fi
 step "debootstrap"
 if [ -n "${ASSAY_BASE_IMAGE:-}" ] || command -v debootstrap >/dev/null; then done_ "present or not needed"; else apt_install debootstrap; done_ "installed"; fi
 
