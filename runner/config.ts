@@ -170,6 +170,7 @@ const EnvSchema = z.object({
   ASSAY_WORKER_SHUTDOWN_GRACE_MS: int(30_000),
   ASSAY_JOB_ATTEMPTS: int(3, 1),
   ASSAY_JANITOR_INTERVAL_MS: int(60_000, 1000),
+  ASSAY_WORKER_WARM_CONTAINERS: bool.default(true),
   ASSAY_WORKER_LOCK_MS: int(60_000, 2000),
   ASSAY_FETCH_ALLOW_HTTP: bool.default(false),
   ASSAY_FETCH_ALLOW_PRIVATE: bool.default(false),
@@ -256,6 +257,8 @@ export function buildConfig(env: Record<string, string | undefined>) {
       shutdownGraceMs: e.ASSAY_WORKER_SHUTDOWN_GRACE_MS,
       attempts: e.ASSAY_JOB_ATTEMPTS,
       janitorIntervalMs: e.ASSAY_JANITOR_INTERVAL_MS,
+      /** Keep a grader and an analysis container started ahead of the next jobs (runner/sandbox/warm.ts), one of each per concurrent job. */
+      warmContainers: e.ASSAY_WORKER_WARM_CONTAINERS,
       /** BullMQ job lock; a crashed worker's job is taken up again about this long after it died. */
       lockMs: e.ASSAY_WORKER_LOCK_MS,
     },

@@ -14,7 +14,7 @@ import { PlatformError, SubmissionError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ReportBuilder, type Outcome } from '../report/builder.ts';
 import type { Report } from '../report/schema.ts';
-import { isEngineUnavailable, type DockerClient, type Images } from '../sandbox/index.ts';
+import { isEngineUnavailable, type DockerClient, type Images, type WarmContainers } from '../sandbox/index.ts';
 import { startAnalysis } from '../stages/analysis/stage.ts';
 import { buildStage } from '../stages/build/stage.ts';
 import { fetchStage } from '../stages/fetch/stage.ts';
@@ -26,6 +26,7 @@ import { nodeTestsStage } from '../stages/run/node-tests.ts';
 import { candidateStopsAreOutcomes } from '../stages/run/outcome.ts';
 import { serviceStage, startGrader } from '../stages/run/service.ts';
 import { progressLine, type ProgressLine } from './progress.ts';
+import { fillWarmContainers } from './warm.ts';
 import { servicesStage } from '../stages/services/stage.ts';
 import type { Stage } from '../store/states.ts';
 
@@ -56,6 +57,8 @@ export interface GradeDeps {
    * are still being removed. Without it the cleanup is awaited here.
    */
   deferCleanup?: (cleanup: () => Promise<void>) => void;
+  /** The worker's warm containers (./warm.ts): the job takes its grader and analysis container from them, and fills them up after its cleanup. */
+  warm?: WarmContainers;
   /** Takes the similarity fingerprints the analysis stage took (runner/store/similarity.ts compares them). */
   onFingerprints?: (taken: Fingerprinted) => void;
 }
@@ -70,7 +73,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
   try {
     const job = await openJob(input, deps, progress, { log, report, containers, workDir, signal });
     // Service challenges: the grader starts while the repository is fetched (the candidate joins its namespace).
-    const earlyGrader = job.challenge.manifest.kind === 'service' ? containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'none' }, log)) : undefined;
+    const earlyGrader = job.challenge.manifest.kind === 'service' ? containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'none' }, log, deps.warm?.take('grader'))) : undefined;
     const services = servicesStage(job, earlyGrader); // Postgres, Redis: in the grader's namespace, ready before the service starts
     const analysis = startAnalysis(job); // its container loads the analysers during the fetch; the workspace follows after the pack
 
@@ -103,6 +106,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
       await report.insightsSettled(); // on an error path the analysis may still be starting its container
       await containers.removeAll();
       await rm(workDir, { recursive: true, force: true }).catch((err: unknown) => log.warn({ err }, 'work dir removal failed'));
+      fillWarmContainers(deps.warm, deps); // for the next job, now that this one is done with the CPU
     };
     if (deps.deferCleanup) deps.deferCleanup(cleanup);
     else await cleanup();
@@ -129,6 +133,7 @@ async function openJob(input: GradeInput, deps: GradeDeps, progress: ProgressLin
     specBase: { jobId: input.submissionId, workerId: deps.config.worker.id, runtime: deps.config.docker.runtime, deployment: deps.config.redis.prefix },
     progress: async (stage) => progress.record(stage),
     progressSoon: (stage) => progress.recordSoon(stage),
+    ...(deps.warm ? { warm: deps.warm } : {}),
     ...(deps.onFingerprints ? { onFingerprints: deps.onFingerprints } : {}),
   };
 }

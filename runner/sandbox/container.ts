@@ -145,20 +145,16 @@ export class SandboxContainer {
    * Creates and starts a container, streaming `files` (a tar archive) to its stdin, where the
    * image's entry point unpacks them into /workspace before running `spec.command`.
    */
-  static async start(
-    docker: Docker,
-    spec: SandboxSpec,
-    files: Readable | Buffer,
-    capture: {
-      outputBytes: number;
-      stdoutBytes?: number;
-      killAfterOutputBytes?: number;
-      /** Where a kill that failed in the background is reported. */
-      log?: Logger;
-      /** Sees every stdout chunk of the main process as it arrives (e.g. a service's readiness line). */
-      onStdout?: (chunk: Buffer) => void;
-    },
-  ): Promise<SandboxContainer> {
+  static async start(docker: Docker, spec: SandboxSpec, files: Readable | Buffer, capture: MainCapture): Promise<SandboxContainer> {
+    const launched = await SandboxContainer.launch(docker, spec, capture);
+    return launched.deliver(files);
+  }
+
+  /**
+   * Creates and starts a container whose entry point waits for its files on stdin: give them with
+   * deliver() (once), or remove() it. A warm container (./warm.ts) is one launched before its job.
+   */
+  static async launch(docker: Docker, spec: SandboxSpec, capture: MainCapture): Promise<LaunchedSandbox> {
     const container = await docker.createContainer(buildCreateOptions(spec));
     let sandbox: SandboxContainer | undefined;
     try {
@@ -166,21 +162,9 @@ export class SandboxContainer {
       const main = new StreamCapture(capture.outputBytes, capture.stdoutBytes ?? capture.outputBytes, capture.killAfterOutputBytes ?? capture.outputBytes * 64, () => sandbox?.killSoon('output flood'), capture.onStdout);
       main.attach(docker, stream);
       sandbox = new SandboxContainer(docker, container, spec, main, streamEnded(stream), capture.log);
-      const ended = sandbox['mainStreamEnded'];
       await container.start();
-      await writeAndClose(stream, files);
-      // Nothing may be exec'd before the files are unpacked; the container dying first is an error.
-      let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([
-        main.received.then(() => 'received' as const),
-        ended.then(() => 'ended' as const),
-        new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), RECEIVE_TIMEOUT_MS))),
-      ]);
-      clearTimeout(timer);
-      if (outcome !== 'received') {
-        throw new Error(`sandbox ${spec.role} did not receive its files (${outcome}): ${main.output.snapshot().text.slice(0, 500)}`);
-      }
-      return sandbox;
+      const box = sandbox;
+      return new LaunchedSandbox(box, stream, main.received, box.mainStreamEnded, () => main.output.snapshot().text);
     } catch (err) {
       await removeQuietly(container);
       throw err;
@@ -425,6 +409,65 @@ export class SandboxContainer {
     if (this.removed) return;
     this.removed = true;
     await removeQuietly(this.container, true);
+  }
+}
+
+/** How a container's main process's output is kept (see SandboxContainer.start). */
+export interface MainCapture {
+  outputBytes: number;
+  stdoutBytes?: number;
+  killAfterOutputBytes?: number;
+  /** Where a kill that failed in the background is reported. */
+  log?: Logger;
+  /** Sees every stdout chunk of the main process as it arrives (e.g. a service's readiness line). */
+  onStdout?: (chunk: Buffer) => void;
+}
+
+/** A started container waiting for its files (SandboxContainer.launch). */
+export class LaunchedSandbox {
+  private delivered = false;
+
+  constructor(
+    private readonly sandbox: SandboxContainer,
+    private readonly stdin: NodeJS.WritableStream,
+    private readonly received: Promise<void>,
+    private readonly ended: Promise<void>,
+    private readonly output: () => string,
+  ) {}
+
+  get id(): string {
+    return this.sandbox.id;
+  }
+
+  get spec(): SandboxSpec {
+    return this.sandbox.spec;
+  }
+
+  /** Streams `files` (a tar archive) to the entry point; resolves once they are unpacked. A failure removes the container. */
+  async deliver(files: Readable | Buffer): Promise<SandboxContainer> {
+    if (this.delivered) throw new Error(`the ${this.spec.role} container ${this.id.slice(0, 12)} already has its files`);
+    this.delivered = true;
+    try {
+      await writeAndClose(this.stdin, files);
+      // Nothing may be exec'd before the files are unpacked; the container dying first is an error.
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        this.received.then(() => 'received' as const),
+        this.ended.then(() => 'ended' as const),
+        new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), RECEIVE_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (outcome !== 'received') throw new Error(`sandbox ${this.spec.role} did not receive its files (${outcome}): ${this.output().slice(0, 500)}`);
+      return this.sandbox;
+    } catch (err) {
+      await this.sandbox.remove().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Gives the container up (never delivered, or its job is over). */
+  remove(): Promise<void> {
+    return this.sandbox.remove();
   }
 }
 

@@ -10,7 +10,7 @@ import type { Logger } from '../log.ts';
 import type { SubmissionPrints } from '../similarity/compare.ts';
 import type { SimilarityChoice } from '../similarity/settings.ts';
 import type { ReportBuilder } from '../report/builder.ts';
-import type { DockerClient, Images, SandboxContainer, SandboxSpec } from '../sandbox/index.ts';
+import type { DockerClient, Images, SandboxContainer, SandboxSpec, WarmContainers } from '../sandbox/index.ts';
 import type { Stage } from '../store/states.ts';
 
 export interface Job {
@@ -33,6 +33,8 @@ export interface Job {
   progress(stage: Stage): Promise<void>;
   /** Records progress without waiting; a failure is logged, never thrown. */
   progressSoon(stage: Stage): void;
+  /** The worker's warm containers (runner/sandbox/warm.ts), when it keeps them: a stage takes one instead of starting its own. */
+  readonly warm?: WarmContainers;
   /** Takes the analyser's similarity fingerprints (kept out of the report; the worker compares them once the report is stored). */
   onFingerprints?: (taken: Fingerprinted) => void;
 }

@@ -14,7 +14,8 @@ import { ChallengeRepository } from '../challenges/repository.ts';
 import type { Config } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { SubmissionQueue } from '../queue/queue.ts';
-import { createDockerClient, ensureNetwork, loadImages, type DockerClient, type Images } from '../sandbox/index.ts';
+import { fillWarmContainers } from '../pipeline/warm.ts';
+import { createDockerClient, ensureNetwork, loadImages, WarmContainers, type DockerClient, type Images } from '../sandbox/index.ts';
 import { closeConnection, closeSteps } from '../shutdown.ts';
 import { createRedis, type Redis } from '../store/redis.ts';
 import { SubmissionStore } from '../store/submissions.ts';
@@ -50,6 +51,8 @@ export interface WorkerProcess extends AsyncDisposable {
   readonly queue: SubmissionQueue;
   readonly docker: DockerClient;
   readonly images: Images;
+  /** The containers it keeps started ahead of its jobs (ASSAY_WORKER_WARM_CONTAINERS); `ready()` resolves when it is idle. */
+  readonly warm?: WarmContainers;
   /**
    * Stops taking jobs, lets running ones finish within `config.worker.shutdownGraceMs` and hands
    * the rest back (GradingWorker.close), stops webhook delivery, then closes every Redis
@@ -72,11 +75,13 @@ export async function startWorkerProcess(config: Config, opts: WorkerProcessOpti
   const subscriber = connect(config, 'subscriber', log);
   const store = new SubmissionStore(storeConn, config.redis.prefix);
   const queue = new SubmissionQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.worker.attempts });
-  const worker = new GradingWorker({ config, docker, images, challenges, store, queue, bullConnection, subscriber, log });
+  const warm = config.worker.warmContainers ? new WarmContainers(config.worker.concurrency, log) : undefined;
+  const worker = new GradingWorker({ config, docker, images, challenges, store, queue, bullConnection, subscriber, log, ...(warm ? { warm } : {}) });
   let webhooks: { close(): Promise<void> } | undefined;
   // The grading worker first: while it drains, finished jobs may still enqueue webhooks.
   const close = closeSteps(log, [
     { name: 'grading worker', close: () => worker.close() },
+    { name: 'warm containers', close: () => warm?.close() }, // after the jobs: their cleanups fill it up
     { name: 'webhook worker', close: () => webhooks?.close() },
     { name: 'queue', close: () => queue.close() },
     { name: 'redis (subscriber)', close: () => closeConnection(subscriber) },
@@ -85,12 +90,13 @@ export async function startWorkerProcess(config: Config, opts: WorkerProcessOpti
   ]);
   try {
     await worker.start();
+    fillWarmContainers(warm, { config, docker, images, log });
     if (opts.webhooks ?? true) webhooks = startWebhookWorker({ config, store, connection: bullConnection, log });
   } catch (err) {
     await close().catch(() => undefined); // each failed step is logged by close(); the start error is the one to report
     throw err;
   }
-  return { config, log, worker, store, queue, docker, images, close, [Symbol.asyncDispose]: close };
+  return { config, log, worker, store, queue, docker, images, ...(warm ? { warm } : {}), close, [Symbol.asyncDispose]: close };
 }
 
 function connect(config: Config, purpose: 'store' | 'bullmq' | 'subscriber', log: Logger): Redis {

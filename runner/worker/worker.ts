@@ -24,7 +24,7 @@ import { gradeSubmission } from '../pipeline/grade.ts';
 import { QueueConsumer, type ConsumedJob, type JobOutcome } from '../queue/consumer.ts';
 import { cancelChannel, gradeJobId, GradeJobSchema, SUBMISSIONS_QUEUE, type GradeJob, type SubmissionQueue } from '../queue/queue.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/schema.ts';
-import { sweepLeftovers, type DockerClient, type Images } from '../sandbox/index.ts';
+import { sweepLeftovers, type DockerClient, type Images, type WarmContainers } from '../sandbox/index.ts';
 import type { Fingerprinted } from '../stages/job.ts';
 import type { Redis } from '../store/redis.ts';
 import { isRunningStage } from '../store/states.ts';
@@ -43,6 +43,8 @@ export interface WorkerDeps {
   /** A connection for the cancel channel (subscriber mode). */
   subscriber: Redis;
   log: Logger;
+  /** Containers started ahead of the jobs (runner/pipeline/warm.ts); the process that made them closes them. */
+  warm?: WarmContainers;
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -148,6 +150,7 @@ export class GradingWorker {
           images: this.deps.images,
           challenges: this.deps.challenges,
           log,
+          ...(this.deps.warm ? { warm: this.deps.warm } : {}),
           onStage: async (stage) => {
             if (!isRunningStage(stage)) return;
             const moved = await store.lifecycle.progress(submissionId, stage);
@@ -216,6 +219,12 @@ export class GradingWorker {
     } catch (err) {
       log.warn({ err, stage: 'similarity' }, 'similarity comparison failed; the report is unaffected');
     }
+  }
+
+  /** Resolves once no job runs and every job's cleanup is done, the warm containers' refill started by it included (the bench measures from an idle worker). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0 || this.cleanups.size > 0) await Promise.race([...this.cleanups, new Promise((r) => setTimeout(r, 20))]);
+    await this.deps.warm?.ready();
   }
 
   /** Idempotent: every cleanup runs even if one throws; the first error is rethrown. */

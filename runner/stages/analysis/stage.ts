@@ -13,8 +13,9 @@
 import { PassThrough } from 'node:stream';
 import { readStarter } from '../../challenges/repository.ts';
 import { similarityChoice } from '../../similarity/settings.ts';
+import type { Logger } from '../../log.ts';
 import type { InsightNote } from '../../report/insights.ts';
-import { describeVerdict, SandboxContainer, type SandboxLimits, type SandboxSpec } from '../../sandbox/index.ts';
+import { describeVerdict, SandboxContainer, type DockerClient, type ImageRef, type LaunchedSandbox, type SandboxLimits, type SandboxSpec } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar } from '../pack/tar.ts';
 import { countReadmeLines, hygieneOf, listRepository, readmeOf } from './hygiene.ts';
@@ -69,9 +70,11 @@ export function startAnalysis(job: Job): AnalysisHandle {
   const started = image
     ? job.containers.track(
         (async () => {
-          const spec: SandboxSpec = { ...job.specBase, image: image.tag, role: 'analysis', limits: ANALYSIS_LIMITS, network: { mode: 'none' } };
           head.then((tar) => (tar ? input.write(tar) : undefined)).catch((err: unknown) => input.destroy(err instanceof Error ? err : new Error(String(err))));
-          return SandboxContainer.start(job.docker, spec, input, { outputBytes: 16 * 1024, stdoutBytes: STDOUT_BYTES, killAfterOutputBytes: 4 * STDOUT_BYTES, log: job.log });
+          // A warm one (runner/sandbox/warm.ts) has loaded the analysers already.
+          const warm = await job.warm?.take('analysis');
+          if (warm) job.log.info({ containerId: warm.id }, 'warm analysis container taken');
+          return (warm ?? (await launchAnalysis(job.docker, image, job.specBase, job.log))).deliver(input);
         })(),
       )
     : undefined;
@@ -97,6 +100,12 @@ export function startAnalysis(job: Job): AnalysisHandle {
       job.report.analysing('lint', analyse(job, analysisInput, sandboxed), (err) => job.log.error({ err }, 'the analysis failed unexpectedly'));
     },
   };
+}
+
+/** An analysis container waiting for its files, loading the analysers meanwhile (a warm one is launched before its job). */
+export function launchAnalysis(docker: DockerClient, image: ImageRef, specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>, log?: Logger): Promise<LaunchedSandbox> {
+  const spec: SandboxSpec = { ...specBase, image: image.tag, role: 'analysis', limits: ANALYSIS_LIMITS, network: { mode: 'none' } };
+  return SandboxContainer.launch(docker, spec, { outputBytes: 16 * 1024, stdoutBytes: STDOUT_BYTES, killAfterOutputBytes: 4 * STDOUT_BYTES, ...(log ? { log } : {}) });
 }
 
 /** The starter (under .assay/starter/, a path candidates cannot ship) and the analyser's options, as a tar. */

@@ -24,7 +24,7 @@ import type { Challenge } from '../../challenges/repository.ts';
 import type { Flag, Restart, Step } from '../../report/schema.ts';
 import type { RawResult } from '../../report/score.ts';
 import type { TestOutcome } from './outcome.ts';
-import { SandboxContainer, describeVerdict, type CappedText, type DockerClient, type ImageRef, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
+import { SandboxContainer, describeVerdict, type CappedText, type DockerClient, type ImageRef, type LaunchedSandbox, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar } from '../pack/tar.ts';
 import type { RuntimePlan } from '../plan/index.ts';
@@ -39,9 +39,15 @@ const DRIVER = '/opt/assay/driver.mjs';
 /** Request timeouts in a row after which the harness gives a target up (see the harness). */
 const UNRESPONSIVE_AFTER = 3;
 
+/** A grader container waiting for its suite (a warm one is launched before its job: runner/sandbox/warm.ts). */
+export function launchGrader(docker: DockerClient, image: ImageRef, specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>, network: SandboxNetwork, log?: Logger): Promise<LaunchedSandbox> {
+  return SandboxContainer.launch(docker, { ...specBase, image: image.tag, role: 'grader', limits: GRADER_LIMITS, network }, { outputBytes: 16 * 1024, log });
+}
+
 /**
  * Starts the grader container holding the suite, idle until the harness is exec'd into it.
- * `network` is none (the grader owns the namespace) or the candidate's container.
+ * `network` is none (the grader owns the namespace) or the candidate's container. `warm`, a
+ * grader launched before the job with the same network, is used if it is there and takes the suite.
  */
 export async function startGrader(
   docker: DockerClient,
@@ -50,9 +56,16 @@ export async function startGrader(
   specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>,
   network: SandboxNetwork,
   log?: Logger,
+  warm?: Promise<LaunchedSandbox | undefined>,
 ): Promise<SandboxContainer> {
   const suiteTar = await createTar(challenge.suiteFiles.map((f) => ({ type: 'file' as const, path: `suite/${f.path}`, content: f.content })));
-  return SandboxContainer.start(docker, { ...specBase, image: image.tag, role: 'grader', limits: GRADER_LIMITS, network }, suiteTar, { outputBytes: 16 * 1024, log });
+  const taken = await warm;
+  if (taken) {
+    log?.info({ containerId: taken.id }, 'warm grader taken');
+    const ready = await taken.deliver(suiteTar).catch((err: unknown) => log?.warn({ err, containerId: taken.id }, 'the warm grader failed; starting another'));
+    if (ready) return ready;
+  }
+  return (await launchGrader(docker, image, specBase, network, log)).deliver(suiteTar);
 }
 
 export interface ServiceStageInput {

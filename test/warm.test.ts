@@ -1,0 +1,83 @@
+/**
+ * Warm containers (runner/sandbox/warm.ts, runner/pipeline/warm.ts) on the real path: a worker
+ * with a real Redis, the Docker engine and git over HTTP on loopback. A warm container serves
+ * exactly one job (it is removed with that job's containers, and another is started for the
+ * next), it is started with the sandbox's limits like one a job starts itself, a worker that
+ * closes leaves none behind, and a worker without them grades the same.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL_JOB, LABEL_ROLE, LABEL_WORKER, WARM_JOB_ID } from '../runner/sandbox/index.ts';
+import { docker } from '../runner/devtools/env.ts';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { ROOT } from '../runner/devtools/processes.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { startStack } from '../runner/devtools/stack.ts';
+
+let redis: TestRedis;
+let git: GitServer;
+let repoUrl: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  git = await startGitServer();
+  repoUrl = (await git.addRepo('warm-reference', { dir: path.join(ROOT, 'challenges/simple-api/reference/node') })).url;
+});
+
+afterAll(async () => {
+  await git?.close();
+  await redis?.stop();
+});
+
+async function containersOf(workerId: string) {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_WORKER}=${workerId}`] } });
+  return list.map((c) => ({ id: c.Id, role: c.Labels[LABEL_ROLE]!, job: c.Labels[LABEL_JOB]! }));
+}
+
+describe('warm containers', () => {
+  it('serve one job each: taken, given that job’s files, removed with it, and started again for the next', async () => {
+    await using stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
+    const worker = await stack.startWorker();
+    const workerId = worker.config.worker.id;
+    await worker.worker.idle();
+    const before = await containersOf(workerId);
+    expect(before.map((c) => `${c.role}:${c.job}`).sort()).toEqual([`analysis:${WARM_JOB_ID}`, `grader:${WARM_JOB_ID}`]);
+    // Started like the job's own: no network, the grader's limits.
+    const grader = await docker.getContainer(before.find((c) => c.role === 'grader')!.id).inspect();
+    expect(grader.HostConfig.NetworkMode).toBe('none');
+    expect(grader.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(grader.HostConfig.Memory).toBeGreaterThan(0);
+
+    for (let i = 0; i < 2; i++) {
+      const record = await stack.submit({ challenge: 'simple-api', repoUrl });
+      const final = await stack.waitForFinal(record.id, 120_000, 20);
+      expect(final.status).toBe('completed');
+      const report = (await stack.store.getReport(record.id))!;
+      expect(report.score.percent).toBe(100); // the warm grader had this job's suite
+      expect(report.insights?.lint).toBeDefined(); // the warm analysis container had this job's workspace
+      await worker.worker.idle();
+      const after = await containersOf(workerId);
+      // The ones this job took are gone; two new ones wait for the next job, and nothing else is left.
+      expect(after.map((c) => `${c.role}:${c.job}`).sort()).toEqual([`analysis:${WARM_JOB_ID}`, `grader:${WARM_JOB_ID}`]);
+      for (const taken of before) expect(after.map((c) => c.id)).not.toContain(taken.id);
+      before.splice(0, before.length, ...after);
+    }
+
+    await worker.close();
+    expect(await containersOf(workerId)).toEqual([]);
+  });
+
+  it('are off with ASSAY_WORKER_WARM_CONTAINERS=false, and the job starts its own', async () => {
+    await using stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '1', ASSAY_WORKER_WARM_CONTAINERS: 'false' });
+    const worker = await stack.startWorker();
+    await worker.worker.idle();
+    expect(await containersOf(worker.config.worker.id)).toEqual([]);
+    const record = await stack.submit({ challenge: 'simple-api', repoUrl });
+    await stack.waitForFinal(record.id, 120_000, 20);
+    const report = (await stack.store.getReport(record.id))!;
+    expect(report.score.percent).toBe(100);
+    expect(report.insights?.lint).toBeDefined();
+    await worker.worker.idle();
+    expect(await containersOf(worker.config.worker.id)).toEqual([]);
+  });
+});
