@@ -5,8 +5,9 @@
  *   127.0.0.1, starts the API and a worker (with http:// and loopback repositories allowed for
  *   this demo only), submits the samples through the public API like an integration would, and
  *   waits for their reports.
- * Prints: each submission's status as it changes, then a table of scores and report links, and
- *   the demo admin key for the reviewer UI. Exits 0 when the reference solution scored 100%.
+ * Prints: each submission's status as it changes, then a table of scores and report links, the
+ *   simple-api cohort (statistics and similar pairs, as a reviewer reads them), and the demo admin
+ *   key for the reviewer UI. Exits 0 when the reference solutions scored 100%.
  */
 import { randomBytes } from 'node:crypto';
 import { startGitServer } from '../runner/devtools/git-server.ts';
@@ -30,6 +31,8 @@ const samples = [
   { name: 'Ada (reference, Node)', challenge: 'simple-api', dir: 'challenges/simple-api/reference/node', mustPass: true },
   { name: 'Grace (reference, Python)', challenge: 'simple-api', dir: 'challenges/simple-api/reference/python', mustPass: true },
   { name: 'Linus (starter)', challenge: 'simple-api', dir: 'challenges/simple-api/starter', mustPass: false },
+  // Ada's code again under another name: the cohort's similarity check pairs the two.
+  { name: 'Alan (a copy of Ada)', challenge: 'simple-api', dir: 'challenges/simple-api/reference/node', mustPass: true },
   { name: 'Barbara (debug-app, half fixed)', challenge: 'debug-app', dir: 'challenges/debug-app/variants/half-fixed', mustPass: false },
   // Graded with a Postgres of its own beside it (challenge.json `services`), restarted mid-suite.
   { name: 'Edgar (Postgres reference)', challenge: 'tasks-api-postgres', dir: 'challenges/tasks-api-postgres/reference/node', mustPass: true },
@@ -79,6 +82,7 @@ try {
     console.log(`    report: ${s.candidateUrl}`);
     if (s.sample.mustPass && f?.score?.percent !== 100) exitCode = 1;
   }
+  await printCohort('simple-api');
   if (serve) {
     console.log(`\nServing at ${base} until Ctrl-C (UI login key: ${adminKey}).`);
     await new Promise<void>((resolve) => {
@@ -94,3 +98,26 @@ try {
   await git.close();
 }
 process.exit(exitCode);
+
+/** The cohort view of a challenge through the reviewer API: its statistics and its similar pairs. */
+async function printCohort(challenge: string): Promise<void> {
+  const get = async (path: string) => {
+    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  const stats = (await get(`/v1/challenges/${challenge}/stats`)) as { count: number; score: { p50: number; min: number; max: number } | null; tests: { id: string; uniform: string | null }[] };
+  // The worker compares a submission with the cohort just after storing its report: wait for Ada and Alan's pair.
+  type Similar = { pairs: { submissionId: string; otherSubmissionId: string; score: number; fragments: unknown[] }[] };
+  let similar = (await get(`/v1/challenges/${challenge}/similarity`)) as Similar;
+  for (let i = 0; i < 30 && similar.pairs.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    similar = (await get(`/v1/challenges/${challenge}/similarity`)) as Similar;
+  }
+  if (similar.pairs.length === 0) throw new Error('the two identical simple-api submissions were not paired by the similarity check');
+  console.log(`
+Cohort of ${challenge} (GET /v1/challenges/${challenge}/stats and /similarity)`);
+  if (stats.score) console.log(`  ${stats.count} graded, median ${stats.score.p50}%, range ${stats.score.min}–${stats.score.max}%; ${stats.tests.filter((t) => t.uniform).length} of ${stats.tests.length} tests tell nobody apart`);
+  for (const p of similar.pairs) console.log(`  similar: ${p.submissionId} and ${p.otherSubmissionId}, score ${p.score}, ${p.fragments.length} shared fragment(s) (evidence for a reviewer, not a verdict)`);
+  console.log(`  charts: ${base}/ui/challenges/${challenge}/stats, pairs side by side: ${base}/ui/challenges/${challenge}/similarity`);
+}
