@@ -2,8 +2,9 @@
  * Warm containers (runner/sandbox/warm.ts, runner/pipeline/warm.ts) on the real path: a worker
  * with a real Redis, the Docker engine and git over HTTP on loopback. A warm container serves
  * exactly one job (it is removed with that job's containers, and another is started for the
- * next), it is started with the sandbox's limits like one a job starts itself, a worker that
- * closes leaves none behind, and a worker without them grades the same.
+ * next), it is started with the sandbox's limits like one a job starts itself, one that died
+ * while it waited is replaced, a worker that closes leaves none behind, and a worker without
+ * them grades the same.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,24 @@ describe('warm containers', () => {
 
     await worker.close();
     expect(await containersOf(workerId)).toEqual([]);
+  });
+
+  it('one that died while it waited (an engine restart, a kill) is removed, and the job starts its own', async () => {
+    await using stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
+    const worker = await stack.startWorker();
+    const workerId = worker.config.worker.id;
+    await worker.worker.idle();
+    const dead = await containersOf(workerId);
+    for (const c of dead) await docker.getContainer(c.id).kill();
+    const record = await stack.submit({ challenge: 'simple-api', repoUrl });
+    await stack.waitForFinal(record.id, 120_000, 20);
+    const report = (await stack.store.getReport(record.id))!;
+    expect(report.score.percent).toBe(100);
+    expect(report.insights?.lint).toBeDefined();
+    await worker.worker.idle();
+    const after = (await containersOf(workerId)).map((c) => c.id);
+    for (const c of dead) expect(after).not.toContain(c.id);
+    expect(after).toHaveLength(2);
   });
 
   it('are off with ASSAY_WORKER_WARM_CONTAINERS=false, and the job starts its own', async () => {

@@ -426,14 +426,22 @@ export interface MainCapture {
 /** A started container waiting for its files (SandboxContainer.launch). */
 export class LaunchedSandbox {
   private delivered = false;
+  private ended = false;
 
   constructor(
     private readonly sandbox: SandboxContainer,
     private readonly stdin: NodeJS.WritableStream,
     private readonly received: Promise<void>,
-    private readonly ended: Promise<void>,
+    private readonly mainEnded: Promise<void>,
     private readonly output: () => string,
-  ) {}
+  ) {
+    void mainEnded.then(() => (this.ended = true));
+  }
+
+  /** Its entry point has ended (or the container died, e.g. with the engine): it can no longer take files. */
+  get exited(): boolean {
+    return this.ended;
+  }
 
   get id(): string {
     return this.sandbox.id;
@@ -453,7 +461,7 @@ export class LaunchedSandbox {
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         this.received.then(() => 'received' as const),
-        this.ended.then(() => 'ended' as const),
+        this.mainEnded.then(() => 'ended' as const),
         new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), RECEIVE_TIMEOUT_MS))),
       ]);
       clearTimeout(timer);

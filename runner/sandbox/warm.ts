@@ -23,9 +23,13 @@ export class WarmContainers {
     private readonly log: Logger,
   ) {}
 
-  /** A warm container of this kind, if one is kept (started or still starting); the caller owns it from now on. */
-  take(kind: string): Promise<LaunchedSandbox | undefined> | undefined {
-    return this.kept.get(kind)?.shift();
+  /** A warm container of this kind, if one is kept and still waiting for its files (one that died meanwhile is removed); the caller owns it from now on. */
+  async take(kind: string): Promise<LaunchedSandbox | undefined> {
+    const box = await this.kept.get(kind)?.shift();
+    if (!box?.exited) return box;
+    this.log.warn({ kind, containerId: box.id }, 'a warm container had ended; the job starts its own');
+    await box.remove().catch(() => undefined);
+    return undefined;
   }
 
   /** Starts containers of this kind until `perKind` are kept. A failed start is logged and leaves a gap for the next fill. */
