@@ -26,7 +26,6 @@ import { nodeTestsStage } from '../stages/run/node-tests.ts';
 import { candidateStopsAreOutcomes } from '../stages/run/outcome.ts';
 import { serviceStage, startGrader } from '../stages/run/service.ts';
 import { progressLine, type ProgressLine } from './progress.ts';
-import { fillWarmContainers } from './warm.ts';
 import { servicesStage } from '../stages/services/stage.ts';
 import type { Stage } from '../store/states.ts';
 
@@ -57,7 +56,7 @@ export interface GradeDeps {
    * are still being removed. Without it the cleanup is awaited here.
    */
   deferCleanup?: (cleanup: () => Promise<void>) => void;
-  /** The worker's warm containers (./warm.ts): the job takes its grader and analysis container from them, and fills them up after its cleanup. */
+  /** The worker's warm containers (./warm.ts): the job takes its grader and analysis container from them (the worker fills them up when it is idle). */
   warm?: WarmContainers;
   /** Takes the similarity fingerprints the analysis stage took (runner/store/similarity.ts compares them). */
   onFingerprints?: (taken: Fingerprinted) => void;
@@ -106,7 +105,6 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps, signal
       await report.insightsSettled(); // on an error path the analysis may still be starting its container
       await containers.removeAll();
       await rm(workDir, { recursive: true, force: true }).catch((err: unknown) => log.warn({ err }, 'work dir removal failed'));
-      fillWarmContainers(deps.warm, deps); // for the next job, now that this one is done with the CPU
     };
     if (deps.deferCleanup) deps.deferCleanup(cleanup);
     else await cleanup();

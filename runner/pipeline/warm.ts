@@ -1,8 +1,9 @@
 /**
  * What a worker keeps warm (runner/sandbox/warm.ts): a grader, which a service challenge's job
  * gives its suite (it owns the network namespace the candidate joins), and an analysis container,
- * which loads the analysers while it waits. Filled when the worker starts and after each job's
- * cleanup, so a fill never takes CPU from a job that could have it.
+ * which loads the analysers while it waits. Filled when the worker starts and whenever it is idle
+ * again (no job running, every cleanup done: GradingWorker), so a fill never takes CPU from a
+ * running job; under a steady queue the jobs start their own, as without warm containers.
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';

@@ -21,6 +21,7 @@ import type { ChallengeRepository } from '../challenges/repository.ts';
 import { PlatformError, isAssayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { gradeSubmission } from '../pipeline/grade.ts';
+import { fillWarmContainers } from '../pipeline/warm.ts';
 import { QueueConsumer, type ConsumedJob, type JobOutcome } from '../queue/consumer.ts';
 import { cancelChannel, gradeJobId, GradeJobSchema, SUBMISSIONS_QUEUE, type GradeJob, type SubmissionQueue } from '../queue/queue.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/schema.ts';
@@ -120,7 +121,13 @@ export class GradingWorker {
       return await this.grade(job, signal);
     } finally {
       this.active.delete(submissionId);
+      this.refillWhenIdle();
     }
+  }
+
+  /** Starts the warm containers again once no job runs and no cleanup is left, so that their start never takes CPU from a job. */
+  private refillWhenIdle(): void {
+    if (this.active.size === 0 && this.cleanups.size === 0) fillWarmContainers(this.deps.warm, this.deps);
   }
 
   private async grade(job: ConsumedJob<GradeJob>, signal: AbortSignal): Promise<JobOutcome> {
@@ -160,7 +167,10 @@ export class GradingWorker {
           deferCleanup: (cleanup) => {
             const pending: Promise<void> = cleanup()
               .catch((err: unknown) => log.warn({ err }, 'cleanup failed; the janitor will retry'))
-              .finally(() => this.cleanups.delete(pending));
+              .finally(() => {
+                this.cleanups.delete(pending);
+                this.refillWhenIdle();
+              });
             this.cleanups.add(pending);
           },
           onFingerprints: (taken) => (fingerprinted = taken),
