@@ -14,4 +14,16 @@ describe('ReportBuilder.analysing', () => {
     const { insights } = report.failed({ code: 'INTERNAL', message: 'x', fault: 'platform' });
     expect(insights?.notes).toEqual([{ analysis: 'history', code: 'failed', message: expect.stringContaining('unexpected error') }]);
   });
+
+  it('stops waiting for an analysis that never settles at the deadline, and notes it as timed out', async () => {
+    const report = new ReportBuilder(identity);
+    report.analysing('lint', new Promise<void>(() => undefined), () => undefined);
+    report.analysing('history', Promise.resolve(), () => undefined);
+    const started = Date.now();
+    await report.insightsSettled(50);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await report.insightsSettled(50); // the cleanup waits again: noted once
+    const { insights } = report.failed({ code: 'INTERNAL', message: 'x', fault: 'platform' });
+    expect(insights?.notes).toEqual([{ analysis: 'lint', code: 'timeout', message: expect.stringContaining('had not finished') }]);
+  });
 });

@@ -29,6 +29,9 @@ export interface Outcome {
   notRunReason?: string;
 }
 
+/** How long the score stage waits for the analyses once the tests are over (each has tighter limits of its own). */
+export const ANALYSES_DEADLINE_MS = 60_000;
+
 export class ReportBuilder {
   private readonly startedAt = new Date();
   private readonly steps: Step[] = [];
@@ -43,7 +46,7 @@ export class ReportBuilder {
   private memoryPeakMb?: number;
   private readonly insightParts: Partial<Omit<Insights, 'notes'>> = {};
   private readonly insightNotes: InsightNote[] = [];
-  private readonly analyses: Promise<void>[] = [];
+  private readonly analyses: { analysis: InsightNote['analysis']; settled: boolean; givenUp?: boolean; done: Promise<void> }[] = [];
   private readonly settleHooks: (() => void)[] = [];
 
   constructor(private readonly id: ReportIdentity) {}
@@ -113,12 +116,14 @@ export class ReportBuilder {
   analysing(analysis: InsightNote['analysis'], work: Promise<void>, onUnexpected: (err: unknown) => void): void {
     // An analysis reports its expected failures as notes itself; anything thrown is a bug of
     // Assay's: logged for the operator, noted for the reviewer, and the run goes on.
-    this.analyses.push(
-      work.catch((err: unknown) => {
+    const entry = { analysis, settled: false, done: Promise.resolve() };
+    entry.done = work
+      .catch((err: unknown) => {
         onUnexpected(err);
         this.insightNote({ analysis, code: 'failed', message: "the analysis stopped on an unexpected error (Assay's fault, not the candidate's); the score is unaffected" });
-      }),
-    );
+      })
+      .finally(() => (entry.settled = true));
+    this.analyses.push(entry);
   }
 
   /**
@@ -129,10 +134,23 @@ export class ReportBuilder {
     this.settleHooks.push(hook);
   }
 
-  /** Waits for every analysis started with analysing() (the score stage, before completed(); the cleanup on every path). */
-  async insightsSettled(): Promise<void> {
+  /**
+   * Waits for every analysis started with analysing() (the score stage, before completed(); the
+   * cleanup on every path), for at most `deadlineMs`: each analysis has its own time limits, so
+   * one still running then is stuck (e.g. an engine call that never answers), and a stuck
+   * analysis must not hold the job, and the worker's slot, for ever. It is noted as timed out.
+   */
+  async insightsSettled(deadlineMs = ANALYSES_DEADLINE_MS): Promise<void> {
     for (const hook of this.settleHooks.splice(0)) hook();
-    await Promise.all(this.analyses);
+    let timer: NodeJS.Timeout | undefined;
+    const allDone = Promise.all(this.analyses.map((a) => a.done)).then(() => true);
+    const inTime = await Promise.race([allDone, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)))]);
+    clearTimeout(timer);
+    if (inTime) return;
+    for (const a of this.analyses.filter((x) => !x.settled && !x.givenUp)) {
+      a.givenUp = true;
+      this.insightNote({ analysis: a.analysis, code: 'timeout', message: `the analysis had not finished ${Math.round(deadlineMs / 1000)} s after the tests; it is left out (Assay's fault, not the candidate's; the score is unaffected)` });
+    }
   }
 
   /** The candidate's code was judged: points come from the manifest and the results only. */

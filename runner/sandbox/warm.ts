@@ -14,6 +14,9 @@ import type { LaunchedSandbox } from './container.ts';
 /** The job label of a container started before its job. */
 export const WARM_JOB_ID = 'warm';
 
+/** How long a job waits for a warm container that is still starting before it starts its own. */
+export const TAKE_WAIT_MS = 5_000;
+
 export class WarmContainers {
   private readonly kept = new Map<string, Promise<LaunchedSandbox | undefined>[]>();
   private closed = false;
@@ -21,11 +24,23 @@ export class WarmContainers {
   constructor(
     private readonly perKind: number,
     private readonly log: Logger,
+    private readonly takeWaitMs = TAKE_WAIT_MS,
   ) {}
 
   /** A warm container of this kind, if one is kept and still waiting for its files (one that died meanwhile is removed); the caller owns it from now on. */
   async take(kind: string): Promise<LaunchedSandbox | undefined> {
-    const box = await this.kept.get(kind)?.shift();
+    const starting = this.kept.get(kind)?.shift();
+    if (!starting) return undefined;
+    // One still starting after takeWaitMs is stuck in the engine: the job starts its own rather
+    // than wait on it without end, and the stuck one is removed if it ever starts.
+    let timer: NodeJS.Timeout | undefined;
+    const box = await Promise.race([starting, new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.takeWaitMs)))]);
+    clearTimeout(timer);
+    if (box === 'late') {
+      this.log.warn({ kind }, 'a warm container was still starting; the job starts its own');
+      void starting.then((late) => late?.remove().catch(() => undefined));
+      return undefined;
+    }
     if (!box?.exited) return box;
     this.log.warn({ kind, containerId: box.id }, 'a warm container had ended; the job starts its own');
     await box.remove().catch(() => undefined);
