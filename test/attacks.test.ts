@@ -354,15 +354,16 @@ async function checkCase(c: Case): Promise<void> {
       await writeFile(path.join(dumpDir, `${c.family}-${c.name}.json`), JSON.stringify(r, null, 2));
     }
 
-    // Outcome.
-    expect(final!.status).toBe(e.status);
-    expect(r.status).toBe(e.status);
+    // Outcome. A failed check names what the report says, so a CI log alone explains the failure.
+    const why = `\n--- the report's reasons ---\n${reasons(r).slice(0, 4000)}\n--- the end of its logs ---\n${logs(r).slice(-3000)}`;
+    expect(final!.status, why).toBe(e.status);
+    expect(r.status, why).toBe(e.status);
     expect(final!.reportRuns).toEqual([1]);
     expect(r.timings.totalMs ?? 0).toBeLessThanOrEqual(e.timeoutMs ?? 150_000);
     if (e.errorCode) expect(r.error).toMatchObject({ code: e.errorCode, fault: e.fault ?? 'submission' });
     else expect(r.error).toBeUndefined();
-    if (e.minPercent !== undefined) expect(r.score.percent, e.rule ?? `scores at least ${e.minPercent}%`).toBeGreaterThanOrEqual(e.minPercent);
-    if (e.maxPercent !== undefined) expect(r.score.percent, e.rule ?? `scores at most ${e.maxPercent}%`).toBeLessThanOrEqual(e.maxPercent);
+    if (e.minPercent !== undefined) expect(r.score.percent, (e.rule ?? `scores at least ${e.minPercent}%`) + why).toBeGreaterThanOrEqual(e.minPercent);
+    if (e.maxPercent !== undefined) expect(r.score.percent, (e.rule ?? `scores at most ${e.maxPercent}%`) + why).toBeLessThanOrEqual(e.maxPercent);
     if (e.stepFailed) expect(r.steps.find((s) => s.name === e.stepFailed)?.status, `step ${e.stepFailed}`).toBe('failed');
     if (e.stepPassed) expect(r.steps.find((s) => s.name === e.stepPassed)?.status, `step ${e.stepPassed}`).toBe('passed');
     if (e.reasonMatches) expect(reasons(r)).toMatch(new RegExp(e.reasonMatches));

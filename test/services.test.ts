@@ -20,7 +20,7 @@ import { LABEL_DEPLOYMENT, LABEL_JOB, LABEL_ROLE, LABEL_WORKER, type Images } fr
 const log = createLogger('warn');
 let root: string;
 
-const TESTS = ['env.given', 'pg.fresh', 'pg.candidate-role', 'redis.fresh', 'restart.new-process', 'restart.data-kept'];
+const TESTS = ['env.given', 'pg.fresh', 'pg.candidate-role', 'redis.fresh', 'restart.new-process', 'restart.data-kept', 'pg.disk-full'];
 
 /** The hidden suite: every check runs in the grader, against this job's services. */
 const SUITE = `
@@ -69,6 +69,25 @@ export default ({ test }) => {
     assert.deepEqual(rows, [{ job: 'seen' }], 'the database kept running through the restart');
     assert.equal(await services.redis.command('GET', 'marker'), 'seen');
   });
+  // A full data disk is an error for the statement that filled it, and nothing else: the
+  // checkpoints after it (which write small files of their own) and the WAL must not PANIC, which
+  // would drop every connection, this one too.
+  test('pg.disk-full', async ({ services }) => {
+    const app = await services.pg.connect({ as: 'candidate' });
+    await app.query('CREATE TABLE fill (x text)');
+    await app.query('ALTER TABLE fill ALTER x SET STORAGE EXTERNAL');
+    let refused;
+    for (let mb = 0; mb < 400 && !refused; mb++) {
+      await app.query('INSERT INTO fill SELECT repeat(md5(random()::text), 32768)').catch((err) => { refused = err; });
+    }
+    assert.match(String(refused?.message), /could not extend file|No space left on device/);
+    await services.pg.query('CHECKPOINT');
+    await services.pg.query('CHECKPOINT');
+    await app.query('DROP TABLE fill');
+    await app.query("INSERT INTO mine VALUES (1)");
+    const { rows } = await app.query('SELECT count(*)::int AS n FROM mine');
+    assert.deepEqual(rows, [{ n: 1 }]);
+  }, { timeoutMs: 30000 });
 };
 `;
 

@@ -22,13 +22,14 @@ export const READY_LINE = 'assay:ready';
 
 /**
  * Each service's container limits. The data lives in the workspace tmpfs, which counts against
- * memory: Postgres gets 96 MB of data (ENOSPC past that, never an OOM kill of the tmpfs), 24 MB
- * of WAL on /tmp (its own space, so a data fill never stops the WAL: sandbox-images/postgres), 16 MB
- * of shared buffers and room for its 40 connections; Redis stops writes at its 48 MB maxmemory
+ * memory: Postgres gets 80 MB of relation files (ENOSPC past that, never an OOM kill of the
+ * tmpfs), 40 MB on /tmp for its WAL and everything else it must always be able to write (its own
+ * space, so a data fill never stops the WAL or a checkpoint: sandbox-images/postgres), 16 MB of
+ * shared buffers and room for its 40 connections; Redis stops writes at its 48 MB maxmemory
  * (sandbox-images/redis-service/redis.conf).
  */
 export const SERVICE_LIMITS: Readonly<Record<ServiceName, SandboxLimits>> = {
-  postgres: { memoryMb: 256, cpus: 1, pids: 96, workspaceMb: 96, tmpMb: 24 },
+  postgres: { memoryMb: 256, cpus: 1, pids: 96, workspaceMb: 80, tmpMb: 40 },
   redis: { memoryMb: 96, cpus: 0.5, pids: 32, workspaceMb: 16 },
 };
 
