@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   buildFailureTable,
@@ -9,6 +12,7 @@ import {
   testsNoSolutionFails,
   type GradingRun,
   type Solution,
+  validateChallenge,
 } from './validate.ts';
 
 const TESTS = ['a', 'b', 'c'];
@@ -122,5 +126,32 @@ describe('scanTopLevelTestNames', () => {
       "describe('group', () => {});",
     ].join('\n');
     expect(scanTopLevelTestNames(source)).toEqual({ ids: ['money.to-cents', 'http.404', 'tpl.plain', 'group'], dynamic: 2 });
+  });
+});
+
+describe('validateChallenge on a tests-kind suite with suite.include', () => {
+  it("counts the included suite's test files as the grader runs them", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'assay-validate-include-'));
+    try {
+      const write = async (file: string, content: string) => {
+        await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+        await writeFile(path.join(root, file), content);
+      };
+      const manifest = (id: string, tests: string[], include?: string[]) =>
+        JSON.stringify({ id, title: id, version: '1.0.0', kind: 'tests', runtimes: ['node'], suite: include ? { include } : {}, tests: tests.map((t) => ({ id: t, name: t, category: 'c', points: 1 })) });
+      await write('base/challenge.json', manifest('base', ['base-a']));
+      await write('base/suite/a.test.mjs', "test('base-a', () => {});\n");
+      await write('extended/challenge.json', manifest('extended', ['base-a', 'own-b'], ['base']));
+      await write('extended/suite/b.test.mjs', "test('own-b', () => {});\n");
+      const grade = () => Promise.reject(new Error('not graded in this test'));
+      const result = await validateChallenge({ rootDir: root, id: 'extended', runs: 1, maxima: { memoryMb: 4096, cpus: 4, pids: 1024, stepTimeoutMs: 600_000 }, grade });
+      expect(result.problems.join('\n')).not.toMatch(/test "base-a"/);
+      // An undeclared test in the included suite is found too: the grader would run it.
+      await write('base/suite/c.test.mjs', "test('base-c', () => {});\n");
+      const again = await validateChallenge({ rootDir: root, id: 'extended', runs: 1, maxima: { memoryMb: 4096, cpus: 4, pids: 1024, stepTimeoutMs: 600_000 }, grade });
+      expect(again.problems.join('\n')).toMatch(/base-c/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -184,14 +184,21 @@ export async function validateChallenge(opts: ValidateOptions): Promise<Validati
     }
     problems.push(...describeIdComparison(compareTestIds(declared, registered.ids), entry, { unregistered: true }));
   } else {
-    const files = (await listFiles(suiteDir)).filter((f) => TEST_FILE.test(f));
+    // The files as the grader gets them: suite.include's test files run with the suite's own.
+    let files: Awaited<ReturnType<typeof readSuite>>;
+    try {
+      files = (await readSuite(path.resolve(opts.rootDir), opts.id, manifest)).filter((f) => TEST_FILE.test(f.path));
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+      return result();
+    }
     if (files.length === 0) {
       problems.push(`${suiteDir}: no *.test.mjs / *.test.js files; a tests suite runs every such file with node --test`);
       return result();
     }
     const scanned = { ids: [] as string[], dynamic: 0 };
     for (const f of files) {
-      const s = scanTopLevelTestNames(await readFile(path.join(suiteDir, f), 'utf8'));
+      const s = scanTopLevelTestNames(f.content.toString('utf8'));
       scanned.ids.push(...s.ids);
       scanned.dynamic += s.dynamic;
     }
@@ -497,16 +504,6 @@ async function listNames(dir: string): Promise<string[]> {
 async function subfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-}
-
-async function listFiles(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
-    const childRel = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(root, childRel)));
-    else if (e.isFile()) out.push(childRel);
-  }
-  return out.sort();
 }
 
 /** Challenge folders in a challenges directory: every subfolder holding a challenge.json. */
