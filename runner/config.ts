@@ -194,6 +194,8 @@ const EnvSchema = z.object({
   /** PEP 503 simple index pip installs from (Python submissions); the only one it may use. */
   ASSAY_PIP_INDEX_URL: z.string().url().refine((u) => /^https?:\/\//.test(u), 'an http(s) URL').default('https://pypi.org/simple/'),
   ASSAY_SANDBOX_CA_FILE: z.string().optional(),
+  /** CA certificates the fetch trusts besides the system's; unset: ASSAY_SANDBOX_CA_FILE's value, empty: none. */
+  ASSAY_FETCH_CA_FILE: z.string().optional(),
   /** Read only as the default of ASSAY_SANDBOX_CA_FILE: the host's own proxy CA bundle. */
   NODE_EXTRA_CA_CERTS: z.string().optional(),
   ASSAY_INSTALL_NETWORK: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('assay-install'),
@@ -231,10 +233,15 @@ export interface FetchPolicy {
   readonly allowPrivate: boolean;
   /** When non-empty, only these hosts are accepted. */
   readonly allowedHosts: readonly string[];
+  /**
+   * PEM certificates git trusts for https:// on top of the system's (a TLS-inspecting proxy, a
+   * git host with a private CA): ASSAY_FETCH_CA_FILE, by default the install step's CA file.
+   */
+  readonly extraCaFile?: string;
 }
 
 /** Variables where an empty value means something (off) rather than "not set". */
-const EMPTY_IS_MEANINGFUL = new Set(['ASSAY_SANDBOX_CA_FILE']);
+const EMPTY_IS_MEANINGFUL = new Set(['ASSAY_SANDBOX_CA_FILE', 'ASSAY_FETCH_CA_FILE']);
 
 export function buildConfig(env: Record<string, string | undefined>) {
   // `FOO=` (as docker compose writes for unset variables) means "not set", not "invalid".
@@ -263,7 +270,12 @@ export function buildConfig(env: Record<string, string | undefined>) {
       lockMs: e.ASSAY_WORKER_LOCK_MS,
     },
     fetch: {
-      policy: { allowHttp: e.ASSAY_FETCH_ALLOW_HTTP, allowPrivate: e.ASSAY_FETCH_ALLOW_PRIVATE, allowedHosts: e.ASSAY_FETCH_ALLOWED_HOSTS } as FetchPolicy,
+      policy: {
+        allowHttp: e.ASSAY_FETCH_ALLOW_HTTP,
+        allowPrivate: e.ASSAY_FETCH_ALLOW_PRIVATE,
+        allowedHosts: e.ASSAY_FETCH_ALLOWED_HOSTS,
+        extraCaFile: (e.ASSAY_FETCH_CA_FILE ?? e.ASSAY_SANDBOX_CA_FILE ?? e.NODE_EXTRA_CA_CERTS) || undefined,
+      } as FetchPolicy,
       timeoutMs: e.ASSAY_FETCH_TIMEOUT_MS,
       maxBytes: e.ASSAY_FETCH_MAX_BYTES,
       lowSpeedBytesPerSecond: e.ASSAY_FETCH_LOW_SPEED_BYTES_PER_S,

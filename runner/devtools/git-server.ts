@@ -7,6 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +50,12 @@ export interface GitServer {
   route(pathPrefix: string, handler: RouteHandler): void;
 }
 
-export async function startGitServer(): Promise<GitServer> {
+export interface GitServerOptions {
+  /** Serve https:// with this key and certificate (PEM) instead of http://. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+export async function startGitServer(opts: GitServerOptions = {}): Promise<GitServer> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'assay-git-server-'));
   const root = path.join(base, 'repos');
   const work = path.join(base, 'work');
@@ -70,15 +76,16 @@ export async function startGitServer(): Promise<GitServer> {
   const requests: RecordedRequest[] = [];
   const branches = new Map<string, string>();
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes.find((r) => pathname.startsWith(r.prefix));
     if (route) return route.handler(req, res);
     serveGit(req, res, root, gitEnv);
-  });
+  };
+  const server = opts.tls ? https.createServer(opts.tls, handle) : http.createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const writeFiles = async (dir: string, files: Record<string, string | Buffer>) => {
     for (const [rel, content] of Object.entries(files)) {

@@ -123,7 +123,7 @@ export async function fetchRepository(input: FetchInput, signal?: AbortSignal): 
     const address = await untilAborted(resolveAllowedAddress(host, input.policy), controller.signal);
     area = await openFetchArea(confinement);
     const repo = area.repo;
-    await writeGitConfig(area, confinement, gitConfig(input, area, url, host, address, token));
+    await configureGit(area, confinement, gitConfig(input, area, url, host, address, token), input.policy, url);
     watchdog = watchSize(repo, input.maxBytes, stopWatchdog.signal, (err) => controller.abort(err));
     const git: SimpleGit = simpleGit({ baseDir: repo, binary: gitBinary(), maxConcurrentProcesses: 1, abort: controller.signal }).env(gitEnv(area, input.policy, confinement));
 
@@ -229,7 +229,7 @@ export async function fetchHistory(input: HistoryInput, signal?: AbortSignal): P
     const address = await untilAborted(resolveAllowedAddress(host, input.policy), stop.signal);
     confinement = newConfinement(input.maxBytes, input.timeoutMs);
     area = await openFetchArea(confinement);
-    await writeGitConfig(area, confinement, gitConfig(input, area, url, host, address, token));
+    await configureGit(area, confinement, gitConfig(input, area, url, host, address, token), input.policy, url);
     watch = watchSize(area.repo, input.maxBytes, stopWatch.signal, () => halt(tooLargeReason));
     const git: SimpleGit = simpleGit({ baseDir: area.repo, binary: gitBinary(), maxConcurrentProcesses: 2, abort: stop.signal }).env(gitEnv(area, input.policy, confinement));
     const max = input.maxCommits;
@@ -409,6 +409,29 @@ async function writeGitConfig(area: FetchArea, confinement: Confinement, entries
   await mkdir(path.join(area.home, 'template'), { mode: 0o755 });
 }
 
+/** Where git's TLS library looks for the system's CA certificates (Debian's ca-certificates). */
+const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * The fetch area's git configuration, and for https:// with `policy.extraCaFile` a CA bundle of
+ * the system's certificates plus those: http.sslCAInfo replaces git's default bundle, so both go
+ * in, and a host that only the extra CA signed (a TLS-inspecting proxy, a private git server)
+ * is trusted without trusting it for anything but this fetch.
+ */
+async function configureGit(area: FetchArea, confinement: Confinement, entries: ConfigEntry[], policy: FetchPolicy, url: URL): Promise<void> {
+  if (url.protocol === 'https:' && policy.extraCaFile) {
+    const extra = await readFile(policy.extraCaFile).catch((err: unknown) => {
+      throw new PlatformError('INTERNAL', `the fetch's CA file ${policy.extraCaFile} cannot be read (ASSAY_FETCH_CA_FILE)`, false, { cause: err });
+    });
+    const system = path.resolve(policy.extraCaFile) === SYSTEM_CA_BUNDLE ? Buffer.alloc(0) : await readFile(SYSTEM_CA_BUNDLE).catch(() => Buffer.alloc(0));
+    const bundle = path.join(area.home, 'ca-bundle.pem');
+    await writeFile(bundle, Buffer.concat([system, Buffer.from('\n'), extra]), { mode: 0o640 });
+    await chown(bundle, 0, confinement.gid);
+    entries = [...entries, ['http.sslCAInfo', bundle]];
+  }
+  await writeGitConfig(area, confinement, entries);
+}
+
 function basicAuth(token: string): string {
   return Buffer.from(`x-access-token:${token}`).toString('base64');
 }
@@ -546,8 +569,9 @@ export function classifyGitFailure(err: unknown, secrets: readonly string[], url
   }
   // Our side of the network: the resolver (git is pinned, so this should not happen) or TLS,
   // which a proxy or CA store on the worker's side can break for every host at once.
-  if (/Could not resolve host|SSL certificate problem|SSL connect error|SSL_ERROR|gnutls_handshake|TLS connect error/i.test(text)) {
-    return new PlatformError('FETCH_NETWORK', `network error while fetching: ${message}`, true, { cause });
+  if (/Could not resolve host|SSL certificate problem|SSL connect error|SSL_ERROR|gnutls_handshake|TLS connect error|server certificate verification failed/i.test(text)) {
+    const hint = /certificate/i.test(text) ? ' (a TLS-inspecting proxy or a git host with a private CA: give its CA in ASSAY_FETCH_CA_FILE)' : '';
+    return new PlatformError('FETCH_NETWORK', `network error while fetching: ${message}${hint}`, true, { cause });
   }
   if (
     /not found|remote error:|not our ref|unadvertised object|does not appear to be a git repository|Authentication failed|could not read (Username|Password)|terminal prompts disabled|The requested URL returned error: [34]\d\d|redirect|protocol error|bad line length|invalid index-pack output|did not send all necessary objects|bad object|unknown revision|reference is not a tree|not a tree object|not a valid object/i.test(
