@@ -4,41 +4,24 @@
  * completion wrote; a rerun replaces its row.
  */
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useGradingStack } from './support/grading.ts';
 
 const ADMIN = 'cohort-worker-admin-key-0123';
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  git = await startGitServer();
-  stack = await startStack(redis.url, { ASSAY_API_KEYS: `ops:admin:${ADMIN}` });
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
-});
+const grading = useGradingStack({ env: { ASSAY_API_KEYS: `ops:admin:${ADMIN}` } });
 
 describe('cohort rows from the grading worker', () => {
   it('counts the graded reference and starter in the statistics and the percentile, and a rerun replaces its row', async () => {
-    const reference = await git.addRepo('cohort-reference.git', { dir: 'challenges/simple-api/reference/node' });
-    const starter = await git.addRepo('cohort-starter.git', { dir: 'challenges/simple-api/starter' });
-    const [a, b] = await Promise.all([stack.submit({ challenge: 'simple-api', repoUrl: reference.url, ref: 'main' }), stack.submit({ challenge: 'simple-api', repoUrl: starter.url, ref: 'main' })]);
-    const [top, low] = await Promise.all([stack.waitForFinal(a.id, 240_000), stack.waitForFinal(b.id, 240_000)]);
+    const reference = await grading.git.addRepo('cohort-reference.git', { dir: 'challenges/simple-api/reference/node' });
+    const starter = await grading.git.addRepo('cohort-starter.git', { dir: 'challenges/simple-api/starter' });
+    const [a, b] = await Promise.all([grading.stack.submit({ challenge: 'simple-api', repoUrl: reference.url, ref: 'main' }), grading.stack.submit({ challenge: 'simple-api', repoUrl: starter.url, ref: 'main' })]);
+    const [top, low] = await Promise.all([grading.stack.waitForFinal(a.id, 240_000), grading.stack.waitForFinal(b.id, 240_000)]);
     expect(top.score?.percent).toBe(100);
     expect(low.status).toBe('completed');
     expect(low.score!.percent).toBeLessThan(100);
 
-    const get = (path: string) => request(stack.api.app).get(path).set('Authorization', `Bearer ${ADMIN}`);
+    const get = (path: string) => request(grading.stack.api.app).get(path).set('Authorization', `Bearer ${ADMIN}`);
     const stats = (await get('/v1/challenges/simple-api/stats?version=1.0.0')).body;
     expect(stats).toMatchObject({ count: 2, failed: 0, score: { min: low.score!.percent, max: 100 } });
     expect(stats.tests.find((t: { id: string }) => t.id === 'core.health')).toMatchObject({ runs: 2 });
@@ -46,10 +29,10 @@ describe('cohort rows from the grading worker', () => {
     expect((await get(`/v1/submissions/${a.id}/report`)).body.cohort).toEqual({ percentile: 75, of: 2, version: '1.0.0' });
 
     // A rerun of the starter: its second run's row replaces the first (still two graded).
-    expect((await request(stack.api.app).post(`/v1/submissions/${b.id}/rerun`).set('Authorization', `Bearer ${ADMIN}`)).status).toBe(202);
-    const again = await stack.waitForFinal(b.id, 240_000);
+    expect((await request(grading.stack.api.app).post(`/v1/submissions/${b.id}/rerun`).set('Authorization', `Bearer ${ADMIN}`)).status).toBe(202);
+    const again = await grading.stack.waitForFinal(b.id, 240_000);
     expect(again.reportRuns).toEqual([1, 2]);
-    const row = (await stack.store.cohort.getMany('simple-api', [b.id]))[0];
+    const row = (await grading.stack.store.cohort.getMany('simple-api', [b.id]))[0];
     expect(row).toMatchObject({ run: 2, percent: again.score!.percent, version: '1.0.0' });
     expect((await get('/v1/challenges/simple-api/stats?version=1.0.0')).body.count).toBe(2);
   });

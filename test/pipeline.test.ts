@@ -3,34 +3,18 @@
  * HTTP on loopback, the real Docker engine and the built-in challenges.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../runner/devtools/eventually.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import type { Report } from '../runner/report/schema.ts';
+import { useGradingStack } from './support/grading.ts';
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
-
-beforeAll(async () => {
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url);
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
-});
+const grading = useGradingStack();
 
 async function gradeDir(challenge: string, dir: string, name = dir.replace(/[^a-z0-9]+/gi, '-')): Promise<{ report: Report; id: string }> {
-  const repo = await git.addRepo(`${name}-${Math.random().toString(36).slice(2, 8)}`, { dir });
-  const record = await stack.submit({ challenge, repoUrl: repo.url });
-  const final = await stack.waitForFinal(record.id);
-  const report = await stack.store.getReport(record.id);
+  const repo = await grading.git.addRepo(`${name}-${Math.random().toString(36).slice(2, 8)}`, { dir });
+  const record = await grading.stack.submit({ challenge, repoUrl: repo.url });
+  const final = await grading.stack.waitForFinal(record.id);
+  const report = await grading.stack.store.getReport(record.id);
   expect(report, `report of ${dir}`).toBeDefined();
   expect(final.status).toBe(report!.status);
   expect(report!.commit).toBe(repo.commit);
@@ -91,46 +75,46 @@ describe('simple-api through the queue', () => {
   });
 
   it('grades the same submission the same way twice', async () => {
-    const repo = await git.addRepo(`twice-${Date.now()}`, { dir: 'challenges/simple-api/variants/partial' });
-    const a = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
-    const b = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
-    const [ra, rb] = await Promise.all([stack.waitForFinal(a.id), stack.waitForFinal(b.id)]);
+    const repo = await grading.git.addRepo(`twice-${Date.now()}`, { dir: 'challenges/simple-api/variants/partial' });
+    const a = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
+    const b = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
+    const [ra, rb] = await Promise.all([grading.stack.waitForFinal(a.id), grading.stack.waitForFinal(b.id)]);
     expect(ra.score).toEqual(rb.score);
-    const [pa, pb] = await Promise.all([stack.store.getReport(a.id), stack.store.getReport(b.id)]);
+    const [pa, pb] = await Promise.all([grading.stack.store.getReport(a.id), grading.stack.store.getReport(b.id)]);
     expect(pa!.tests.map((t) => t.status)).toEqual(pb!.tests.map((t) => t.status));
   });
 
   it('grades a job enqueued twice only once', async () => {
-    const repo = await git.addRepo(`dup-${Date.now()}`, { dir: 'challenges/simple-api/reference/node' });
-    const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
-    await stack.queue.enqueueGrade(record.id, 1);
-    await stack.queue.enqueueGrade(record.id, 1);
-    const final = await stack.waitForFinal(record.id);
+    const repo = await grading.git.addRepo(`dup-${Date.now()}`, { dir: 'challenges/simple-api/reference/node' });
+    const record = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
+    await grading.stack.queue.enqueueGrade(record.id, 1);
+    await grading.stack.queue.enqueueGrade(record.id, 1);
+    const final = await grading.stack.waitForFinal(record.id);
     expect(final.reportRuns).toEqual([1]);
     // The record is final before the job ends (containers are removed after the report is
     // stored); wait for the job to complete and the queue to drain, then check nothing else was graded.
     await eventually(
       async () => {
-        const state = await stack.queue.grading.getJobState(record.id);
-        const counts = await stack.queue.depth();
+        const state = await grading.stack.queue.grading.getJobState(record.id);
+        const counts = await grading.stack.queue.depth();
         const pending = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
         if (state !== 'completed' || pending > 0) throw new Error(`job ${state}, ${pending} jobs pending`);
         return true;
       },
       { timeoutMs: 30_000, message: 'the job to complete and the queue to drain' },
     );
-    expect((await stack.store.get(record.id))!.reportRuns).toEqual([1]);
+    expect((await grading.stack.store.get(record.id))!.reportRuns).toEqual([1]);
   });
 
   it('fails a rejected URL before it reaches git', async () => {
-    const before = git.requests.length;
-    const record = await stack.submit({ challenge: 'simple-api', repoUrl: `${git.url}/../../etc/passwd --upload-pack=touch` });
-    const final = await stack.waitForFinal(record.id);
+    const before = grading.git.requests.length;
+    const record = await grading.stack.submit({ challenge: 'simple-api', repoUrl: `${grading.git.url}/../../etc/passwd --upload-pack=touch` });
+    const final = await grading.stack.waitForFinal(record.id);
     expect(final.status).toBe('failed');
     expect(final.error?.code).toBe('URL_REJECTED');
-    const fileUrl = await stack.submit({ challenge: 'simple-api', repoUrl: 'file:///etc' });
-    expect((await stack.waitForFinal(fileUrl.id)).error).toMatchObject({ code: 'URL_REJECTED', fault: 'submission' });
-    expect(git.requests.length).toBe(before);
+    const fileUrl = await grading.stack.submit({ challenge: 'simple-api', repoUrl: 'file:///etc' });
+    expect((await grading.stack.waitForFinal(fileUrl.id)).error).toMatchObject({ code: 'URL_REJECTED', fault: 'submission' });
+    expect(grading.git.requests.length).toBe(before);
   });
 });
 
