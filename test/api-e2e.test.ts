@@ -6,13 +6,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../runner/webhooks/sign.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { useGradingStack } from './support/grading.ts';
 
 const SECRET = 'e2e-webhook-secret-0123456789';
 const ADMIN = 'e2e-admin-key-0123456789abc';
@@ -22,17 +19,12 @@ interface Delivery {
   body: string;
 }
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
-let app: Express;
 let receiver: http.Server;
 let receiverUrl: string;
 const deliveries: Delivery[] = [];
 
+// The webhook receiver, registered before the stack: it is up before the stack starts and closes after it.
 beforeAll(async () => {
-  redis = await startRedis();
-  git = await startGitServer();
   receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -43,23 +35,20 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  stack = await startStack(redis.url, { ASSAY_WEBHOOK_ALLOW_PRIVATE: 'true', ASSAY_WEBHOOK_SECRET: SECRET, ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_PUBLIC_URL: 'https://assay.example.test' });
-  await stack.startWorker();
-  // The stack's API, wired as api/main.ts wires it (createApiProcess).
-  app = stack.api.app;
 });
 
 afterAll(async () => {
-  await stack?.close();
   receiver?.closeAllConnections();
   await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  await git?.close();
-  await redis?.stop();
 });
+
+const grading = useGradingStack({ env: { ASSAY_WEBHOOK_ALLOW_PRIVATE: 'true', ASSAY_WEBHOOK_SECRET: SECRET, ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_PUBLIC_URL: 'https://assay.example.test' } });
 
 describe('API end to end', () => {
   it('grades the reference solution to 100%, shows the candidate only visible tests and delivers a signed webhook', async () => {
-    const repo = await git.addRepo('reference-node.git', { dir: 'challenges/simple-api/reference/node' });
+    // The stack's API, wired as api/main.ts wires it (createApiProcess).
+    const { app } = grading.stack.api;
+    const repo = await grading.git.addRepo('reference-node.git', { dir: 'challenges/simple-api/reference/node' });
     const created = await request(app)
       .post('/v1/submissions')
       .set('Authorization', `Bearer ${ADMIN}`)

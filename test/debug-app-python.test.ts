@@ -4,36 +4,20 @@
  * graded black-box over HTTP by the grader against `python3 main.py`.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { describe, expect, it } from 'vitest';
 import type { Report } from '../runner/report/schema.ts';
+import { useGradingStack } from './support/grading.ts';
 
 const CHALLENGE = 'debug-app-python';
 const DIR = `challenges/${CHALLENGE}`;
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
-
-beforeAll(async () => {
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url);
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
-});
+const grading = useGradingStack();
 
 async function grade(dir: string): Promise<Report> {
-  const repo = await git.addRepo(`${dir.replace(/[^a-z0-9]+/gi, '-')}-${Math.random().toString(36).slice(2, 8)}`, { dir });
-  const record = await stack.submit({ challenge: CHALLENGE, repoUrl: repo.url });
-  const final = await stack.waitForFinal(record.id);
-  const report = await stack.store.getReport(record.id);
+  const repo = await grading.git.addRepo(`${dir.replace(/[^a-z0-9]+/gi, '-')}-${Math.random().toString(36).slice(2, 8)}`, { dir });
+  const record = await grading.stack.submit({ challenge: CHALLENGE, repoUrl: repo.url });
+  const final = await grading.stack.waitForFinal(record.id);
+  const report = await grading.stack.store.getReport(record.id);
   expect(report, `report of ${dir}`).toBeDefined();
   expect(final.status).toBe('completed');
   expect(report!.runtime).toBe('python');

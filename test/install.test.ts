@@ -6,34 +6,18 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listTar } from '../runner/stages/pack/tar.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { useGradingStack } from './support/grading.ts';
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'assay-deps-cache-'));
-
-beforeAll(async () => {
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url, { ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' });
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
-});
+const grading = useGradingStack({ env: { ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' } });
 
 async function grade(dir: string, files?: Record<string, string>) {
-  const repo = await git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files ?? { dir });
-  const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
-  await stack.waitForFinal(record.id, 240_000);
-  return (await stack.store.getReport(record.id))!;
+  const repo = await grading.git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files ?? { dir });
+  const record = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
+  await grading.stack.waitForFinal(record.id, 240_000);
+  return (await grading.stack.store.getReport(record.id))!;
 }
 
 describe('install', () => {

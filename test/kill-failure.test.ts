@@ -8,9 +8,7 @@
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../runner/devtools/env.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { useGradingStack } from './support/grading.ts';
 
 /** The real engine, except that every container's kill() fails as an engine error would. */
 function engineThatCannotKill(real: Docker, kills: { count: number }): Docker {
@@ -32,32 +30,25 @@ function engineThatCannotKill(real: Docker, kills: { count: number }): Docker {
   });
 }
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 const kills = { count: 0 };
 
-beforeAll(async () => {
+// Unhandled rejections are recorded from before the stack starts until the tests end (this
+// afterAll, registered after the stack's, runs before it closes).
+beforeAll(() => {
   process.on('unhandledRejection', onUnhandled);
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
-  await stack.startWorker({}, { docker: engineThatCannotKill(docker, kills) });
 });
-
-afterAll(async () => {
+const grading = useGradingStack({ env: { ASSAY_WORKER_CONCURRENCY: '1' }, worker: { options: { docker: engineThatCannotKill(docker, kills) } } });
+afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
 });
 
 async function grade(files: Record<string, string> | { dir: string }) {
-  const repo = await git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files);
-  const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
-  const final = await stack.waitForFinal(record.id, 120_000);
-  return { final, report: (await stack.store.getReport(record.id))! };
+  const repo = await grading.git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files);
+  const record = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
+  const final = await grading.stack.waitForFinal(record.id, 120_000);
+  return { final, report: (await grading.stack.store.getReport(record.id))! };
 }
 
 describe('a kill the engine refuses', () => {

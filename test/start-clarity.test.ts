@@ -10,30 +10,14 @@
  *   near the start of the captured log, cut out of the tail.
  */
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useGradingStack } from './support/grading.ts';
 
 const ADMIN = 'start-clarity-admin-key-0123456789';
 const admin = { Authorization: `Bearer ${ADMIN}` };
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
-
-beforeAll(async () => {
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  // Several submissions of one repository at once: the caps on queued work are out of the way.
-  stack = await startStack(redis.url, { ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_LOG_LEVEL: 'silent', ASSAY_MAX_QUEUED_PER_CANDIDATE: '100', ASSAY_RATE_LIMIT_PER_MINUTE: '10000' });
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
-});
+// Several submissions of one repository at once: the caps on queued work are out of the way.
+const grading = useGradingStack({ env: { ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_LOG_LEVEL: 'silent', ASSAY_MAX_QUEUED_PER_CANDIDATE: '100', ASSAY_RATE_LIMIT_PER_MINUTE: '10000' } });
 
 interface CandidateStep {
   name: string;
@@ -45,17 +29,17 @@ interface CandidateStep {
 
 /** A Node service for simple-api (`server.js`, no dependencies) submitted `times` times at once; the candidate's steps of each. */
 async function gradeService(name: string, serverJs: string, times = 1): Promise<CandidateStep[][]> {
-  const repo = await git.addRepo(`${name}-${Math.random().toString(36).slice(2, 8)}.git`, {
+  const repo = await grading.git.addRepo(`${name}-${Math.random().toString(36).slice(2, 8)}.git`, {
     'package.json': JSON.stringify({ name, version: '1.0.0', private: true, scripts: { start: 'node server.js' } }),
     'server.js': serverJs,
   });
-  const created = await Promise.all(Array.from({ length: times }, () => request(stack.api.app).post('/v1/submissions').set(admin).send({ challenge: 'simple-api', repoUrl: repo.url, ref: 'main' })));
+  const created = await Promise.all(Array.from({ length: times }, () => request(grading.stack.api.app).post('/v1/submissions').set(admin).send({ challenge: 'simple-api', repoUrl: repo.url, ref: 'main' })));
   return Promise.all(
     created.map(async (c) => {
       expect(c.status, JSON.stringify(c.body)).toBe(202);
-      const final = await stack.waitForFinal(c.body.id as string, 240_000);
+      const final = await grading.stack.waitForFinal(c.body.id as string, 240_000);
       expect(final.status, JSON.stringify(final.error)).toBe('completed');
-      const report = await request(stack.api.app).get(`/v1/submissions/${final.id}/report`).set('Authorization', `Bearer ${c.body.accessToken}`);
+      const report = await request(grading.stack.api.app).get(`/v1/submissions/${final.id}/report`).set('Authorization', `Bearer ${c.body.accessToken}`);
       expect(report.status).toBe(200);
       return report.body.steps as CandidateStep[];
     }),

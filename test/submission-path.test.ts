@@ -15,54 +15,44 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../runner/devtools/eventually.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { realisticRepo } from '../runner/devtools/realistic.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { useGradingStack } from './support/grading.ts';
 
 const SUBMITTER = 'path-submitter-key-0123456789';
 const REVIEWER = 'path-reviewer-key-0123456789';
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
 let monorepo: string;
 let brokenBuild: string;
 const temps: string[] = [];
 
-beforeAll(async () => {
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url, { ASSAY_API_KEYS: `sub:submitter:${SUBMITTER},rev:reviewer:${REVIEWER}` });
-  await stack.startWorker();
+const grading = useGradingStack({ env: { ASSAY_API_KEYS: `sub:submitter:${SUBMITTER},rev:reviewer:${REVIEWER}` } });
 
+beforeAll(async () => {
   // backend/ holds the reference solution; link is a symbolic link to it; README.md is a file.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'assay-path-'));
   temps.push(dir);
   await cp('challenges/simple-api/reference/node', path.join(dir, 'backend'), { recursive: true });
   await writeFile(path.join(dir, 'README.md'), '# monorepo\n');
   await symlink('backend', path.join(dir, 'link'));
-  monorepo = (await git.addRepo('monorepo.git', { dir })).url;
+  monorepo = (await grading.git.addRepo('monorepo.git', { dir })).url;
   const broken = await realisticRepo('typescript-type-error');
   temps.push(broken);
-  brokenBuild = (await git.addRepo('broken-build.git', { dir: broken })).url;
+  brokenBuild = (await grading.git.addRepo('broken-build.git', { dir: broken })).url;
 }, 300_000);
 
 afterAll(async () => {
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
   for (const t of temps) await rm(t, { recursive: true, force: true });
 });
 
 function submit(body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return request(stack.api.app).post('/v1/submissions').set({ Authorization: `Bearer ${SUBMITTER}`, ...headers }).send({ challenge: 'simple-api', ...body });
+  return request(grading.stack.api.app).post('/v1/submissions').set({ Authorization: `Bearer ${SUBMITTER}`, ...headers }).send({ challenge: 'simple-api', ...body });
 }
 
 /** Follows a submission as its candidate would, until it is final. */
 async function final(id: string, token: string): Promise<Record<string, unknown>> {
   return eventually(
     async () => {
-      const res = await request(stack.api.app).get(`/v1/submissions/${id}`).set('Authorization', `Bearer ${token}`);
+      const res = await request(grading.stack.api.app).get(`/v1/submissions/${id}`).set('Authorization', `Bearer ${token}`);
       expect(res.status).toBe(200);
       return ['completed', 'failed', 'canceled'].includes(res.body.status) ? (res.body as Record<string, unknown>) : undefined;
     },
@@ -79,7 +69,7 @@ describe('submission path', () => {
     ['.git/hooks', /\.git/],
     ['x'.repeat(201), /longer than 200/],
   ])('refuses %j with 422 PATH_INVALID and stores nothing', async (bad, why) => {
-    const stored = async () => (await stack.store.list({ sort: 'createdAt', order: 'desc', limit: 100 })).items.length;
+    const stored = async () => (await grading.stack.store.list({ sort: 'createdAt', order: 'desc', limit: 100 })).items.length;
     const before = await stored();
     const res = await submit({ repoUrl: monorepo, path: bad });
     expect(res.status, JSON.stringify(res.body)).toBe(422);
@@ -93,7 +83,7 @@ describe('submission path', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const done = await final(res.body.id, res.body.accessToken);
     expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed', path: 'backend', score: { percent: 100 } });
-    const report = await request(stack.api.app).get(`/v1/submissions/${res.body.id}/report`).set('Authorization', `Bearer ${REVIEWER}`);
+    const report = await request(grading.stack.api.app).get(`/v1/submissions/${res.body.id}/report`).set('Authorization', `Bearer ${REVIEWER}`);
     expect(report.body.path).toBe('backend');
     // Only backend/ was packed: its two files, not the README or the link beside it.
     expect(report.body.steps.find((s: { name: string }) => s.name === 'pack').reason).toMatch(/^2 files,/);
@@ -126,7 +116,7 @@ describe('what a candidate sees of a failed build', () => {
     const { id, accessToken } = res.body as { id: string; accessToken: string };
     expect(await final(id, accessToken)).toMatchObject({ status: 'completed', score: { percent: 0 } });
 
-    const cand = await request(stack.api.app).get(`/v1/submissions/${id}/report`).set('Authorization', `Bearer ${accessToken}`);
+    const cand = await request(grading.stack.api.app).get(`/v1/submissions/${id}/report`).set('Authorization', `Bearer ${accessToken}`);
     expect(cand.status).toBe(200);
     const steps = cand.body.steps as { name: string; status: string; reason?: string; logTail?: string }[];
     expect(steps.map((s) => s.name)).toEqual(['fetch', 'pack', 'install', 'build']);
@@ -141,14 +131,14 @@ describe('what a candidate sees of a failed build', () => {
 
     // The reviewer's report keeps the whole (capped) log, redacted too. (Reviewers may still read
     // the value where the candidate committed it, in their source: that is their code, not a log.)
-    const full = await request(stack.api.app).get(`/v1/submissions/${id}/report`).set('Authorization', `Bearer ${REVIEWER}`);
+    const full = await request(grading.stack.api.app).get(`/v1/submissions/${id}/report`).set('Authorization', `Bearer ${REVIEWER}`);
     const buildLog = full.body.steps.find((s: { name: string }) => s.name === 'build').log.text as string;
     expect(buildLog).toContain('error TS2322');
     expect(buildLog).toContain('API_TOKEN=[redacted]');
     expect(buildLog).not.toContain('sk-live-0123456789');
 
     // The candidate's page shows the same.
-    const page = await request(stack.api.app).get(`/v1/submissions/${id}/report.html`).set('Authorization', `Bearer ${accessToken}`);
+    const page = await request(grading.stack.api.app).get(`/v1/submissions/${id}/report.html`).set('Authorization', `Bearer ${accessToken}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('error TS2322');
     expect(page.text).not.toContain('sk-live-0123456789');

@@ -12,31 +12,16 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../runner/devtools/git-server.ts';
-import { startRedis, type TestRedis } from '../../runner/devtools/redis.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../runner/devtools/stack.ts';
 import type { Report } from '../../runner/report/schema.ts';
 import { createTar } from '../../runner/stages/pack/tar.ts';
+import { useGradingStack } from '../support/grading.ts';
 
 const HONEST = 'test/fixtures/simple-api/express';
 const POISONER_FILES = 'test/fixtures/install-cache/poisoner';
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'assay-poison-cache-'));
-
-beforeAll(async () => {
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url, { ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' });
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
-});
+const grading = useGradingStack({ env: { ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' } });
 
 /** The honest Express fixture, printing the express version it runs; `overlay` adds or replaces files. */
 async function submission(overlay?: string): Promise<{ dir: string }> {
@@ -49,7 +34,7 @@ async function submission(overlay?: string): Promise<{ dir: string }> {
 }
 
 async function grade(on: Stack, files: { dir: string } | Record<string, string>): Promise<Report> {
-  const repo = await git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files);
+  const repo = await grading.git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files);
   const record = await on.submit({ challenge: 'simple-api', repoUrl: repo.url });
   await on.waitForFinal(record.id, 240_000);
   return (await on.store.getReport(record.id))!;
@@ -66,16 +51,16 @@ beforeAll(async () => {
 
 describe('dependency cache poisoning', () => {
   it('an honest lockfile graded after a shrinkwrap poisoner runs its own locked tree', async () => {
-    const poisoner = await grade(stack, await submission(POISONER_FILES));
+    const poisoner = await grade(grading.stack, await submission(POISONER_FILES));
     expect(step(poisoner, 'install')?.status, step(poisoner, 'install')?.log?.text).toBe('passed');
     expect(expressRan(poisoner), 'npm installs from npm-shrinkwrap.json').toBe('4.17.1');
 
-    const honest = await grade(stack, await submission());
+    const honest = await grade(grading.stack, await submission());
     expect(step(honest, 'install')?.reason ?? '', 'the poisoner\'s cache entry is not the honest one\'s').not.toMatch(/restored/);
     expect(expressRan(honest), 'the honest submission runs the express its lockfile pins').toBe(locked);
     expect(honest.score.percent).toBe(100);
 
-    const again = await grade(stack, await submission());
+    const again = await grade(grading.stack, await submission());
     expect(step(again, 'install')?.reason).toMatch(/restored node_modules from the dependency cache/);
     expect(expressRan(again)).toBe(locked);
   });
@@ -90,7 +75,7 @@ describe('dependency cache poisoning', () => {
     expect(entries.length).toBeGreaterThan(0);
     for (const f of entries) writeFileSync(path.join(cacheDir, f), forged);
 
-    const honest = await grade(stack, await submission());
+    const honest = await grade(grading.stack, await submission());
     expect(step(honest, 'install')?.reason ?? '').not.toMatch(/restored/);
     expect(expressRan(honest)).toBe(locked);
     expect(honest.score.percent).toBe(100);
@@ -99,7 +84,7 @@ describe('dependency cache poisoning', () => {
 
 describe('whose fault a failed install is', () => {
   it('a registry that cannot be reached is a platform failure, retried and never blamed on the candidate', async () => {
-    const offline = await startStack(redis.url, { ASSAY_NPM_REGISTRY: 'http://127.0.0.1:9/', ASSAY_JOB_ATTEMPTS: '2', ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-c-')) });
+    const offline = await startStack(grading.redis.url, { ASSAY_NPM_REGISTRY: 'http://127.0.0.1:9/', ASSAY_JOB_ATTEMPTS: '2', ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-c-')) });
     try {
       await offline.startWorker();
       const report = await grade(offline, await submission());
@@ -114,7 +99,7 @@ describe('whose fault a failed install is', () => {
   it('a dependency that does not exist is the candidate\'s failure, with npm\'s reason', async () => {
     const pkg = JSON.parse(await readFile(`${HONEST}/package.json`, 'utf8')) as { dependencies: Record<string, string> };
     pkg.dependencies['assay-no-such-package-3f9c2e'] = '1.0.0';
-    const report = await grade(stack, { 'package.json': JSON.stringify(pkg), 'server.js': 'require("express")' });
+    const report = await grade(grading.stack, { 'package.json': JSON.stringify(pkg), 'server.js': 'require("express")' });
     expect(report.status).toBe('completed');
     expect(step(report, 'install')?.status).toBe('failed');
     expect(step(report, 'install')?.log?.text).toMatch(/E404|404 Not Found/);
