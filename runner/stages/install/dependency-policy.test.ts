@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDependencies } from './dependency-policy.ts';
+import { checkDependencies, WORKSPACES_UNSUPPORTED } from './dependency-policy.ts';
 
 const REG = 'https://registry.npmjs.org/';
 
@@ -51,6 +51,7 @@ describe('overrides, resolutions and workspaces', () => {
 
   it('rejects workspaces (they install local folders as links)', () => {
     const r = checkDependencies({ dependencies: { a: '1.0.0' }, workspaces: ['packages/*'] }, undefined, REG);
-    expect(r.problems).toEqual(['workspaces are not supported: submit one package (the repository root)']);
+    expect(r.problems).toEqual([WORKSPACES_UNSUPPORTED]);
+    expect(WORKSPACES_UNSUPPORTED).toMatch(/submission's path/);
   });
 });

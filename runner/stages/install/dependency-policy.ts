@@ -38,6 +38,10 @@ export function checkOverrideSpecs(value: unknown, where: string, problems: stri
   }
 }
 
+/** Workspaces install their folders as links, which the policy does not follow; one package can be graded. */
+export const WORKSPACES_UNSUPPORTED =
+  'workspaces are not supported: submit the service\'s own package, with its folder as the submission\'s path (for example "packages/api"), its own lockfile and every dependency from the registry';
+
 export function checkDependencies(pkg: unknown, lock: unknown, registry: string): DependencyCheck {
   const problems: string[] = [];
   let count = 0;
@@ -67,7 +71,8 @@ export function checkDependencies(pkg: unknown, lock: unknown, registry: string)
     if (overrides !== undefined) checkOverrideSpecs(overrides, 'package.json pnpm.overrides', problems);
     if (patchedDependencies !== undefined) problems.push('package.json pnpm.patchedDependencies: patched dependencies are not supported (the patch files change registry packages)');
   }
-  if ((pkg as Record<string, unknown>).workspaces !== undefined) problems.push('workspaces are not supported: submit one package (the repository root)');
+  const workspaces = (pkg as Record<string, unknown>).workspaces !== undefined;
+  if (workspaces) problems.push(WORKSPACES_UNSUPPORTED);
   const bundled = (pkg as Record<string, unknown>).bundleDependencies ?? (pkg as Record<string, unknown>).bundledDependencies;
   if (bundled && (bundled === true || (Array.isArray(bundled) && bundled.length))) problems.push('bundled dependencies are not supported');
 
@@ -77,6 +82,8 @@ export function checkDependencies(pkg: unknown, lock: unknown, registry: string)
     for (const [where, entry] of Object.entries(packages)) {
       if (!entry || typeof entry !== 'object') continue;
       if (where === '') continue;
+      // A workspace's links and their folders: already named by WORKSPACES_UNSUPPORTED.
+      if (workspaces && (entry.link === true || !where.includes('node_modules/'))) continue;
       if (entry.link === true) problems.push(`lockfile: ${where} is a link`);
       const resolved = entry.resolved;
       if (resolved !== undefined && (typeof resolved !== 'string' || !allowed.some((a) => resolved.startsWith(a)))) {

@@ -5,15 +5,20 @@
  * - a `Procfile` with a `web:` line names the start command (./procfile.ts), ahead of the
  *   runtime's convention (`npm start`; `main.py`, then `app.py`);
  * - Node: a package.json `build` script becomes the build step, and `.nvmrc`, `.node-version`
- *   or `engines.node` pick the Node.js major among the worker's images (./node-version.ts).
+ *   or `engines.node` pick the Node.js major among the worker's images (./node-version.ts);
+ * - the scripts the start command names are read for what would keep them from running
+ *   (./start-scripts.ts), and a repository with no runtime is told what was found instead
+ *   (./missing.ts).
  */
 import path from 'node:path';
 import type { Runtime } from '../../challenges/manifest.ts';
 import { isRegularFile, readJson } from './files.ts';
+import { missingRuntimeHints } from './missing.ts';
 import { chooseNodeVersion, readNodeRequirements, type AvailableNode } from './node-version.ts';
 import { planNode } from './node.ts';
 import { procfileArgv, readProcfileWeb } from './procfile.ts';
 import { planPython, type PythonPlanOptions } from './python.ts';
+import { startScriptHints } from './start-scripts.ts';
 import type { PackageManager, RuntimePlan } from './types.ts';
 
 export type { InstallPlan, PackageManager, RuntimePlan } from './types.ts';
@@ -39,7 +44,15 @@ export async function planRuntime(dir: string, opts: PlanOptions): Promise<Runti
   if ('missing' in found) return found;
   const plan = found.runtime === 'node' ? await withNodeProject(dir, found, opts) : found;
   const web = await readProcfileWeb(dir);
-  return web ? { ...plan, startArgv: procfileArgv(web, plan.runtime), startFrom: 'Procfile' } : { ...plan, startFrom: 'convention' };
+  const command = web ?? (plan.runtime === 'node' ? await npmStartScript(dir) : undefined);
+  const hints = command ? await startScriptHints(dir, command) : [];
+  const withHints = hints.length ? { ...plan, startHints: hints } : plan;
+  return web ? { ...withHints, startArgv: procfileArgv(web, plan.runtime), startFrom: 'Procfile' } : { ...withHints, startFrom: 'convention' };
+}
+
+async function npmStartScript(dir: string): Promise<string | undefined> {
+  const start = ((await readJson(path.join(dir, 'package.json'))) as { scripts?: { start?: unknown } } | undefined)?.scripts?.start;
+  return typeof start === 'string' ? start : undefined;
 }
 
 async function detect(dir: string, opts: PlanOptions): Promise<RuntimePlan | { missing: string }> {
@@ -49,7 +62,7 @@ async function detect(dir: string, opts: PlanOptions): Promise<RuntimePlan | { m
     if (python) return python;
   }
   const wanted = opts.allowed.map((r) => (r === 'node' ? 'package.json (Node.js)' : 'main.py, app.py or requirements.txt (Python 3)')).join(' or ');
-  return { missing: `no ${wanted} ${opts.where ?? 'at the repository root'}` };
+  return { missing: [`no ${wanted} ${opts.where ?? 'at the repository root'}`, ...(await missingRuntimeHints(dir, opts.allowed))].join('; ') };
 }
 
 /** The build script and the Node.js version of a Node project. */

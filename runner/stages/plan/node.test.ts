@@ -1,8 +1,8 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { planNode, startCommand } from './node.ts';
+import { mainEntry, planNode, startCommand } from './node.ts';
 import type { RuntimePlan } from './types.ts';
 
 describe('startCommand', () => {
@@ -20,7 +20,44 @@ describe('startCommand', () => {
       expect(startCommand({ scripts: { start } }, true)).toEqual(['npm', 'start', '--silent']);
     }
     expect(startCommand({ scripts: { start: 'node server.js', prestart: 'echo' } }, true)).toEqual(['npm', 'start', '--silent']);
-    expect(startCommand({}, false)).toEqual(['npm', 'start', '--silent']);
+  });
+
+  it("runs what `node .` runs when there is neither a start script nor a server.js", () => {
+    expect(startCommand({ main: 'index.js' }, false, 'index.js')).toEqual(['node', 'index.js']);
+    expect(startCommand({}, true, 'index.js')).toEqual(['node', 'server.js']);
+    expect(startCommand({ scripts: { start: 'nodemon app.js' } }, false, 'index.js')).toEqual(['npm', 'start', '--silent']);
+  });
+
+  it("lets npm say a start script is missing when nothing else can start", () => {
+    expect(startCommand({}, false)).toEqual(['npm', 'start']);
+  });
+});
+
+describe('mainEntry', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'assay-main-'));
+    await mkdir(path.join(dir, 'lib'));
+    await writeFile(path.join(dir, 'lib', 'index.js'), '');
+    await writeFile(path.join(dir, 'app.js'), '');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finds main as given, with .js or as a folder, else index.js', async () => {
+    expect(await mainEntry(dir, { main: 'app.js' })).toBe('app.js');
+    expect(await mainEntry(dir, { main: './app' })).toBe('app.js');
+    expect(await mainEntry(dir, { main: 'lib' })).toBe('lib/index.js');
+    expect(await mainEntry(dir, {})).toBeUndefined();
+    await writeFile(path.join(dir, 'index.js'), '');
+    expect(await mainEntry(dir, {})).toBe('index.js');
+  });
+
+  it('never looks outside the project', async () => {
+    expect(await mainEntry(path.join(dir, 'lib'), { main: '../app.js' })).toBeUndefined();
+    expect(await mainEntry(dir, { main: path.join(dir, 'app.js') })).toBeUndefined();
+    expect(await mainEntry(dir, { main: 'missing.js' })).toBeUndefined();
   });
 });
 

@@ -47,7 +47,7 @@ interface Choice {
 export async function planNode(repoDir: string, npmRegistry: string): Promise<RuntimePlan> {
   const pkg = await readJson(path.join(repoDir, 'package.json'));
   if (pkg === undefined) return { runtime: 'node', install: { kind: 'reject', reason: 'package.json is not valid JSON' }, startArgv: ['npm', 'start'] };
-  const startArgv = startCommand(pkg, await isRegularFile(path.join(repoDir, 'server.js')));
+  const startArgv = startCommand(pkg, await isRegularFile(path.join(repoDir, 'server.js')), await mainEntry(repoDir, pkg));
   const install = await planInstall(repoDir, pkg, npmRegistry);
   return { runtime: 'node', install, startArgv };
 }
@@ -205,14 +205,30 @@ async function readLockText(file: string): Promise<string | undefined> {
 /**
  * `npm start`, except when the start script is plainly `node <file>` (or absent, where npm
  * itself would run `node server.js`): then node runs the file directly, which behaves the same
- * and saves npm's own start-up (CPU and a few hundred milliseconds per submission).
+ * and saves npm's own start-up (CPU and a few hundred milliseconds per submission). With no
+ * start script and no server.js, `mainFile` (./mainEntry: what `node .` runs) is the service.
  */
-export function startCommand(pkg: unknown, hasServerJs: boolean): string[] {
+export function startCommand(pkg: unknown, hasServerJs: boolean, mainFile?: string): string[] {
   const scripts = (pkg as { scripts?: Record<string, unknown> } | null)?.scripts;
   const start = scripts && typeof scripts === 'object' ? scripts.start : undefined;
   if (start === undefined && hasServerJs) return ['node', 'server.js'];
+  // npm start would only fail ("Missing script"); the service is where `node .` finds it.
+  if (start === undefined && mainFile) return ['node', mainFile];
   const m = typeof start === 'string' ? /^node\s+((?!-)[A-Za-z0-9_./-]+)$/.exec(start.trim()) : null;
   const hasHooks = scripts && typeof scripts === 'object' && ('prestart' in scripts || 'poststart' in scripts);
   if (m && !hasHooks) return ['node', m[1]!];
-  return ['npm', 'start', '--silent'];
+  // Not silenced when there is no start script at all: npm's own error then says so.
+  return start === undefined ? ['npm', 'start'] : ['npm', 'start', '--silent'];
+}
+
+/**
+ * The file `node .` runs: package.json `main` (as given, with .js, or its index.js), else
+ * index.js; undefined when that is not a regular file inside the project.
+ */
+export async function mainEntry(repoDir: string, pkg: unknown): Promise<string | undefined> {
+  const main = (pkg as { main?: unknown } | null)?.main;
+  const given = typeof main === 'string' && main.trim() !== '' ? path.posix.normalize(main.trim()) : undefined;
+  if (given !== undefined && (path.posix.isAbsolute(given) || given.split('/')[0] === '..')) return undefined;
+  const candidates = given === undefined ? ['index.js'] : [given, `${given}.js`, path.posix.join(given, 'index.js')];
+  return firstRegularFile(repoDir, candidates);
 }

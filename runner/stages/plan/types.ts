@@ -54,6 +54,8 @@ export interface RuntimePlan {
   startArgv: string[];
   /** Extra environment of the start command (e.g. PATH into a virtual environment). */
   startEnv?: Record<string, string>;
+  /** What the start step's reason adds when the service does not start (a script with CRLF line endings...). */
+  startHints?: string[];
   /** Where the start command came from: the runtime's convention, or the Procfile's `web:` line. */
   startFrom?: 'convention' | 'Procfile';
   /**

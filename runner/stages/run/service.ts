@@ -31,6 +31,7 @@ import type { RuntimePlan } from '../plan/index.ts';
 import { NO_SERVICES, type RunningServices } from '../services/stage.ts';
 import { CandidateService } from './candidate-service.ts';
 import { parseHarnessOutput, restartRequestId } from './harness-output.ts';
+import { exitedReason } from './start-failure.ts';
 
 const GRADER_LIMITS = { memoryMb: 256, cpus: 1, pids: 128, workspaceMb: 32 };
 const HARNESS_SLACK_MS = 5_000;
@@ -75,6 +76,8 @@ export interface ServiceStageInput {
   startArgv: string[];
   /** Extra environment of the start command (e.g. PATH into a virtual environment); PORT is always set. */
   startEnv?: Record<string, string>;
+  /** What the start step's reason adds when the service exits before accepting connections (the plan's). */
+  startHints?: string[];
   /** The challenge's services (Postgres, Redis): their variables go to the service, their clients' settings to the harness. */
   services?: RunningServices;
   signal?: AbortSignal;
@@ -187,7 +190,7 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
     const why = flooded
       ? `the service was stopped before accepting connections: it wrote more than ${outputCap} bytes of output`
       : exit !== undefined && !killedForMemory
-        ? `the service exited with code ${exit} before accepting connections`
+        ? exitedReason(exit, serviceLog.text, input.startHints)
         : killedForMemory
           ? 'the service was killed for using more than its memory limit'
           : (parsed.notReady ?? `nothing accepted connections on port ${port} within ${limits.startTimeoutMs} ms`);
@@ -265,7 +268,7 @@ export async function serviceStage(job: Job, plan: RuntimePlan, candidate: Sandb
     sharedGrader ?? (await job.report.timed('grader', () => job.containers.track(startGrader(job.docker, job.challenge, job.images.grader, job.specBase, { mode: 'container', containerId: candidate.id }, job.log))));
   job.report.useImage('grader', job.images.grader);
   const out = await job.report.timed('startAndTest', () =>
-    runServiceStages({ candidate, grader, challenge: job.challenge, startArgv: plan.startArgv, ...(plan.startEnv ? { startEnv: plan.startEnv } : {}), services, signal: job.signal, onTesting: () => job.progressSoon('testing'), log: job.log }),
+    runServiceStages({ candidate, grader, challenge: job.challenge, startArgv: plan.startArgv, ...(plan.startEnv ? { startEnv: plan.startEnv } : {}), ...(plan.startHints ? { startHints: plan.startHints } : {}), services, signal: job.signal, onTesting: () => job.progressSoon('testing'), log: job.log }),
   );
   for (const restart of out.restarts) job.report.restart(restart);
   job.report.step(out.start);

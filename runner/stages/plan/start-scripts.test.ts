@@ -1,0 +1,44 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isCrlfScript, namedPaths, startScriptHints } from './start-scripts.ts';
+
+describe('namedPaths', () => {
+  it('finds the relative paths a command line names', () => {
+    expect(namedPaths('sh ./start.sh')).toEqual(['sh', 'start.sh']);
+    expect(namedPaths('npm run migrate && bin/serve --port "$PORT"')).toContain('bin/serve');
+    expect(namedPaths("bash -c './scripts/run.sh'")).toContain('scripts/run.sh');
+  });
+
+  it('never names a path outside the project', () => {
+    expect(namedPaths('sh ../outside.sh /etc/passwd a/../../b')).toEqual(['sh']);
+  });
+});
+
+describe('isCrlfScript', () => {
+  it('is a script with CRLF endings, by name or shebang', () => {
+    expect(isCrlfScript('start.sh', Buffer.from('set -e\r\nnode server.js\r\n'))).toBe(true);
+    expect(isCrlfScript('run', Buffer.from('#!/bin/sh\r\nexec node .\r\n'))).toBe(true);
+    expect(isCrlfScript('start.sh', Buffer.from('set -e\nnode server.js\n'))).toBe(false);
+    expect(isCrlfScript('notes.txt', Buffer.from('a\r\nb\r\n'))).toBe(false);
+  });
+});
+
+describe('startScriptHints', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'assay-start-scripts-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names a CRLF script the command runs, and only that one', async () => {
+    await writeFile(path.join(dir, 'start.sh'), '#!/bin/sh\r\nset -e\r\nexec node server.js\r\n');
+    await writeFile(path.join(dir, 'ok.sh'), '#!/bin/sh\nexec node server.js\n');
+    expect(await startScriptHints(dir, 'sh ./start.sh')).toEqual([expect.stringMatching(/^start\.sh has Windows \(CRLF\) line endings.*LF endings/)]);
+    expect(await startScriptHints(dir, 'sh ok.sh')).toEqual([]);
+    expect(await startScriptHints(dir, 'node server.js')).toEqual([]);
+  });
+});

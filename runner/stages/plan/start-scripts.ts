@@ -1,0 +1,37 @@
+/**
+ * What planning can tell about the start command's own scripts before anything runs. A shell
+ * script saved with Windows line endings fails in ways that name neither the file nor the cause
+ * (`set: Illegal option -`, `$'\r': command not found`), so the start step's reason says it
+ * when the service does not start.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isRegularFile } from './files.ts';
+
+/** Larger than any start script; a bigger file is not read. */
+const MAX_SCRIPT_BYTES = 64 * 1024;
+
+/** The repository paths a shell command line names as words (`sh ./start.sh`, `bin/run`). Pure. */
+export function namedPaths(command: string): string[] {
+  const words = command.split(/[\s;&|()'"`]+/).map((w) => w.replace(/^\.\//, ''));
+  return [...new Set(words.filter((w) => /^[\w.-]+(?:\/[\w.-]+)*$/.test(w) && !w.split('/').includes('..')))];
+}
+
+/** Whether `bytes` are a script (shebang or a .sh/.bash name) with Windows (CRLF) line endings. Pure. */
+export function isCrlfScript(name: string, bytes: Buffer): boolean {
+  const script = /\.(?:sh|bash)$/.test(name) || bytes.subarray(0, 2).toString('latin1') === '#!';
+  return script && bytes.includes('\r\n');
+}
+
+/** Hints for the start step's reason about the scripts `command` runs (paths relative to `dir`). */
+export async function startScriptHints(dir: string, command: string): Promise<string[]> {
+  const hints: string[] = [];
+  for (const name of namedPaths(command)) {
+    const file = path.join(dir, name);
+    if (!(await isRegularFile(file)) || (await stat(file)).size > MAX_SCRIPT_BYTES) continue;
+    if (isCrlfScript(name, await readFile(file))) {
+      hints.push(`${name} has Windows (CRLF) line endings, and sh reads each line's carriage return as part of its command: commit it with LF endings (dos2unix, or "*.sh text eol=lf" in .gitattributes)`);
+    }
+  }
+  return hints;
+}

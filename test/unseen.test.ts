@@ -1,0 +1,86 @@
+/**
+ * Unseen submissions (test/fixtures/unseen/<case>/): repository shapes candidates use that the
+ * realistic set does not cover, each graded end to end through the API's path (git, queue,
+ * worker, Docker) to the result its case.json states: the score a working one deserves, or for
+ * a shape Assay cannot run, the reason a candidate can act on. `_shared/` holds the task-list
+ * handler several cases copy in (`copies`), so each case is only the part that makes it a shape.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import type { Report } from '../runner/report/schema.ts';
+
+const ROOT = 'test/fixtures/unseen';
+
+interface CaseSpec {
+  path?: string;
+  /** The record's final state. @defaultValue "completed" */
+  status?: Report['status'];
+  minPercent?: number;
+  maxPercent?: number;
+  flags?: string[];
+  /** Step name -> a regular expression its reason and log must match. */
+  stepMatches?: Record<string, string>;
+  /** Files copied into the repository: path in it -> path under ROOT. */
+  copies?: Record<string, string>;
+  why: string;
+}
+
+const cases = readdirSync(ROOT, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(path.join(ROOT, d.name, 'case.json')))
+  .map((d) => ({ name: d.name, dir: path.join(ROOT, d.name), spec: JSON.parse(readFileSync(path.join(ROOT, d.name, 'case.json'), 'utf8')) as CaseSpec }));
+
+let redis: TestRedis;
+let git: GitServer;
+let stack: Stack;
+
+beforeAll(async () => {
+  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
+  stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '2' });
+  await stack.startWorker();
+}, 600_000);
+
+afterAll(async () => {
+  await stack?.close();
+  await git?.close();
+  await redis?.stop();
+});
+
+/** The case's folder without case.json, plus its copies, committed and submitted; its report. */
+async function grade(c: (typeof cases)[number]): Promise<Report> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'assay-unseen-'));
+  try {
+    await cp(c.dir, work, { recursive: true, filter: (src) => path.basename(src) !== 'case.json' });
+    for (const [target, source] of Object.entries(c.spec.copies ?? {})) await cp(path.join(ROOT, source), path.join(work, target));
+    const repo = await git.addRepo(`${c.name}-${Math.random().toString(36).slice(2, 8)}`, { dir: work });
+    const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url, ...(c.spec.path ? { path: c.spec.path } : {}) });
+    await stack.waitForFinal(record.id, 480_000);
+    return (await stack.store.getReport(record.id))!;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function explain(r: Report): string {
+  const steps = r.steps.map((s) => `${s.name} ${s.status}${s.reason ? `: ${s.reason}` : ''}${s.status === 'failed' && s.log ? `\n${s.log.text.slice(-1500)}` : ''}`);
+  return [...steps, ...(r.error ? [`error: ${r.error.message}`] : []), `flags: ${r.flags.map((f) => `${f.code}: ${f.message}`).join('; ')}`].join('\n');
+}
+
+describe.each(cases.map((c) => [c.name, c] as const))('unseen %s', (_name, c) => {
+  it(c.spec.why, async () => {
+    const report = await grade(c);
+    expect(report.status, explain(report)).toBe(c.spec.status ?? 'completed');
+    expect(report.score.percent, explain(report)).toBeGreaterThanOrEqual(c.spec.minPercent ?? 100);
+    expect(report.score.percent, explain(report)).toBeLessThanOrEqual(c.spec.maxPercent ?? 100);
+    for (const code of c.spec.flags ?? []) expect(report.flags.map((f) => f.code), explain(report)).toContain(code);
+    for (const [step, re] of Object.entries(c.spec.stepMatches ?? {})) {
+      const s = report.steps.find((x) => x.name === step);
+      expect(`${s?.reason ?? ''}\n${s?.log?.text ?? ''}`, explain(report)).toMatch(new RegExp(re));
+    }
+  }, 600_000);
+});
