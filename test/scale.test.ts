@@ -4,42 +4,31 @@
  * (SIGTERM) midway.
  */
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../runner/devtools/eventually.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startProcess, stopProcess } from '../runner/devtools/processes.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { useGradingStack } from './support/grading.ts';
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
+const grading = useGradingStack({ worker: false });
 const workers: ChildProcess[] = [];
 
-beforeAll(async () => {
-  [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url);
-});
-
+// Registered after the stack's: the worker processes stop before the stack closes.
 afterAll(async () => {
   await Promise.all(workers.map((w) => stopProcess(w)));
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
 });
 
 describe('several workers on one Redis', () => {
   it('shares 30 submissions among three workers, each graded once, none lost when one stops', async () => {
-    const repo = await git.addRepo('scale', { dir: 'challenges/simple-api/reference/node' });
-    const records = await Promise.all(Array.from({ length: 30 }, () => stack.submit({ challenge: 'simple-api', repoUrl: repo.url })));
-    const ids = ['w1', 'w2', 'w3'].map((n) => `${stack.config.redis.prefix}-${n}`);
+    const repo = await grading.git.addRepo('scale', { dir: 'challenges/simple-api/reference/node' });
+    const records = await Promise.all(Array.from({ length: 30 }, () => grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url })));
+    const ids = ['w1', 'w2', 'w3'].map((n) => `${grading.stack.config.redis.prefix}-${n}`);
     for (const id of ids) {
       workers.push(
         startProcess('runner/worker/main.ts', {
           ...(process.env as Record<string, string>),
-          REDIS_URL: redis.url,
+          REDIS_URL: grading.redis.url,
           ASSAY_REDIS_PASSWORD: '',
-          ASSAY_KEY_PREFIX: stack.config.redis.prefix,
+          ASSAY_KEY_PREFIX: grading.stack.config.redis.prefix,
           ASSAY_WORKER_ID: id,
           ASSAY_WORKER_CONCURRENCY: '1',
           ASSAY_FETCH_ALLOW_HTTP: 'true',
@@ -54,7 +43,7 @@ describe('several workers on one Redis', () => {
     const untilFinal = (n: number) =>
       eventually(
         async () => {
-          const final = (await Promise.all(records.map((r) => stack.store.get(r.id)))).filter((r) => r && ['completed', 'failed', 'canceled'].includes(r.status));
+          const final = (await Promise.all(records.map((r) => grading.stack.store.get(r.id)))).filter((r) => r && ['completed', 'failed', 'canceled'].includes(r.status));
           if (final.length < n) throw new Error(`${final.length}/${records.length} final`);
           return true;
         },
@@ -66,10 +55,10 @@ describe('several workers on one Redis', () => {
     await untilFinal(records.length);
     const byWorker = new Map<string, number>();
     for (const r of records) {
-      const record = (await stack.store.get(r.id))!;
+      const record = (await grading.stack.store.get(r.id))!;
       expect(record.status).toBe('completed');
       expect(record.reportRuns).toEqual([1]);
-      const report = (await stack.store.getReport(r.id))!;
+      const report = (await grading.stack.store.getReport(r.id))!;
       expect(report.score.percent).toBe(100);
       byWorker.set(report.runner.workerId, (byWorker.get(report.runner.workerId) ?? 0) + 1);
     }

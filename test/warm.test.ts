@@ -7,27 +7,19 @@
  * them grades the same.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_JOB, LABEL_ROLE, LABEL_WORKER, WARM_JOB_ID } from '../runner/sandbox/index.ts';
 import { docker } from '../runner/devtools/env.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { ROOT } from '../runner/devtools/processes.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack } from '../runner/devtools/stack.ts';
+import { useGradingStack } from './support/grading.ts';
 
-let redis: TestRedis;
-let git: GitServer;
+// Each test starts its own stack and worker on the file's Redis.
+const grading = useGradingStack({ stack: false });
 let repoUrl: string;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  git = await startGitServer();
-  repoUrl = (await git.addRepo('warm-reference', { dir: path.join(ROOT, 'challenges/simple-api/reference/node') })).url;
-});
-
-afterAll(async () => {
-  await git?.close();
-  await redis?.stop();
+  repoUrl = (await grading.git.addRepo('warm-reference', { dir: path.join(ROOT, 'challenges/simple-api/reference/node') })).url;
 });
 
 async function containersOf(workerId: string) {
@@ -37,7 +29,7 @@ async function containersOf(workerId: string) {
 
 describe('warm containers', () => {
   it('serve one job each: taken, given that job’s files, removed with it, and started again for the next', async () => {
-    await using stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
+    await using stack = await startStack(grading.redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
     const worker = await stack.startWorker();
     const workerId = worker.config.worker.id;
     await worker.worker.idle();
@@ -69,7 +61,7 @@ describe('warm containers', () => {
   });
 
   it('one that died while it waited (an engine restart, a kill) is removed, and the job starts its own', async () => {
-    await using stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
+    await using stack = await startStack(grading.redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
     const worker = await stack.startWorker();
     const workerId = worker.config.worker.id;
     await worker.worker.idle();
@@ -87,7 +79,7 @@ describe('warm containers', () => {
   });
 
   it('are off with ASSAY_WORKER_WARM_CONTAINERS=false, and the job starts its own', async () => {
-    await using stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '1', ASSAY_WORKER_WARM_CONTAINERS: 'false' });
+    await using stack = await startStack(grading.redis.url, { ASSAY_WORKER_CONCURRENCY: '1', ASSAY_WORKER_WARM_CONTAINERS: 'false' });
     const worker = await stack.startWorker();
     await worker.worker.idle();
     expect(await containersOf(worker.config.worker.id)).toEqual([]);
