@@ -11,8 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { startPipIndex, type PipIndex } from '../runner/devtools/pip-index.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import { testPackages } from '../runner/devtools/wheels.ts';
 import type { Report } from '../runner/report/schema.ts';
 
 const ROOT = 'test/fixtures/unseen';
@@ -26,6 +28,8 @@ interface CaseSpec {
   flags?: string[];
   /** Step name -> a regular expression its reason and log must match. */
   stepMatches?: Record<string, string>;
+  /** What the stack needs besides the built-in challenges: a PEP 503 index for pip. */
+  needs?: 'pip-index'[];
   /** Files copied into the repository: path in it -> path under ROOT. */
   copies?: Record<string, string>;
   why: string;
@@ -38,15 +42,23 @@ const cases = readdirSync(ROOT, { withFileTypes: true })
 let redis: TestRedis;
 let git: GitServer;
 let stack: Stack;
+let pipIndex: PipIndex | undefined;
 
 beforeAll(async () => {
   [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  stack = await startStack(redis.url, { ASSAY_WORKER_CONCURRENCY: '2' });
+  const env: Record<string, string> = { ASSAY_WORKER_CONCURRENCY: '2' };
+  if (cases.some((c) => c.spec.needs?.includes('pip-index'))) {
+    // PyPI is out of reach: a PEP 503 index on the install network, serving wheels built here.
+    pipIndex = await startPipIndex({ wheels: testPackages() });
+    env.ASSAY_PIP_INDEX_URL = pipIndex.url;
+  }
+  stack = await startStack(redis.url, env);
   await stack.startWorker();
 }, 600_000);
 
 afterAll(async () => {
   await stack?.close();
+  await pipIndex?.close();
   await git?.close();
   await redis?.stop();
 });

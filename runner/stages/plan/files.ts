@@ -13,10 +13,24 @@ export async function isRegularFile(p: string): Promise<boolean> {
 
 export async function readJson(p: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(p, 'utf8'));
+    return JSON.parse(decodeText(await readFile(p)));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Text as the tools read it: UTF-8 without its byte order mark (Windows editors write one, and
+ * npm, Node.js and pip skip it), or UTF-16 when a byte order mark says so (Windows PowerShell 5's
+ * `pip freeze > requirements.txt`, which pip reads). Pure.
+ */
+export function decodeText(bytes: Buffer): string {
+  // An odd last byte of UTF-16 is no character (swap16 needs whole pairs).
+  const pairs = bytes.subarray(2, 2 + ((bytes.length - 2) & ~1));
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return pairs.toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(pairs).swap16().toString('utf16le');
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 export async function firstRegularFile<T extends string>(dir: string, names: readonly T[]): Promise<T | undefined> {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { Flag } from '../../report/schema.ts';
 import { checkRequirements, requirementProblem, resolveInclude } from '../install/python-policy.ts';
-import { firstRegularFile, hashFiles, isRegularFile } from './files.ts';
+import { decodeText, firstRegularFile, hashFiles, isRegularFile } from './files.ts';
 import type { RuntimePlan } from './types.ts';
 
 /**
@@ -157,7 +157,7 @@ async function readRequirements(repoDir: string, sdists: boolean): Promise<{ cou
       problems.push(`${rel} is larger than ${MAX_REQUIREMENTS_BYTES} bytes`);
       continue;
     }
-    const check = checkRequirements(await readFile(abs, 'utf8'), rel, { sdists });
+    const check = checkRequirements(decodeText(await readFile(abs)), rel, { sdists });
     problems.push(...check.problems);
     hashed ||= check.hashed;
     // Constraints files name no packages to install; only requirements count.
