@@ -12,11 +12,11 @@ import { createApiProcess, type ApiProcess } from '../api/wire.ts';
 import { buildConfig } from '../runner/config.ts';
 import { createLogger } from '../runner/log.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, testEnv, type Stack } from '../runner/devtools/stack.ts';
+import { testEnv } from '../runner/devtools/stack.ts';
 import { fixtureReport, seedSubmission } from '../runner/devtools/ui-fixture.ts';
 import { feedbackChallenges, finishWith, HIDDEN_HINT, type FeedbackChallenges } from './support/feedback-challenges.ts';
+import { useGradingStack } from './support/grading.ts';
 
 const ADMIN = 'feedback-admin-key-0123456789';
 const REPO = 'https://93.184.215.14/acme/solution.git';
@@ -227,30 +227,19 @@ describe('attempt policy', () => {
 });
 
 describe('a service that fails to start, graded for real', () => {
-  let git: GitServer;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    git = await startGitServer();
-    stack = await startStack(redis.url, { ASSAY_API_KEYS: `ops:admin:${ADMIN}` });
-    await stack.startWorker();
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-    await git?.close();
-  });
+  // Its own stack and worker (the API above has none) on this file's Redis.
+  const grading = useGradingStack({ redis: () => redis, env: { ASSAY_API_KEYS: `ops:admin:${ADMIN}` } });
 
   /** Submits `server.js` as a Node service for simple-api; returns the candidate's report once graded. */
   async function gradeService(name: string, serverJs: string): Promise<{ candidate: request.Response; page: request.Response; reviewer: request.Response }> {
-    const repo = await git.addRepo(`${name}.git`, { 'package.json': JSON.stringify({ name, version: '1.0.0', private: true, scripts: { start: 'node server.js' } }), 'server.js': serverJs });
-    const created = await request(stack.api.app).post('/v1/submissions').set(admin).send({ challenge: 'simple-api', repoUrl: repo.url, ref: 'main' });
+    const repo = await grading.git.addRepo(`${name}.git`, { 'package.json': JSON.stringify({ name, version: '1.0.0', private: true, scripts: { start: 'node server.js' } }), 'server.js': serverJs });
+    const created = await request(grading.stack.api.app).post('/v1/submissions').set(admin).send({ challenge: 'simple-api', repoUrl: repo.url, ref: 'main' });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
-    const final = await stack.waitForFinal(created.body.id as string, 150_000);
+    const final = await grading.stack.waitForFinal(created.body.id as string, 150_000);
     expect(final.status, JSON.stringify(final.error)).toBe('completed');
-    const candidate = await request(stack.api.app).get(`/v1/submissions/${final.id}/report`).set('Authorization', `Bearer ${created.body.accessToken}`);
-    const page = await request(stack.api.app).get(`/v1/submissions/${final.id}/report.html`).set('Authorization', `Bearer ${created.body.accessToken}`);
-    const reviewer = await request(stack.api.app).get(`/v1/submissions/${final.id}/report`).set(admin);
+    const candidate = await request(grading.stack.api.app).get(`/v1/submissions/${final.id}/report`).set('Authorization', `Bearer ${created.body.accessToken}`);
+    const page = await request(grading.stack.api.app).get(`/v1/submissions/${final.id}/report.html`).set('Authorization', `Bearer ${created.body.accessToken}`);
+    const reviewer = await request(grading.stack.api.app).get(`/v1/submissions/${final.id}/report`).set(admin);
     return { candidate, page, reviewer };
   }
 

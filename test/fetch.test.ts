@@ -10,26 +10,20 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchPolicy } from '../runner/config.ts';
 import { fetchRepository, type FetchInput } from '../runner/stages/fetch/index.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
+import { useGitServer } from './support/grading.ts';
 
 const loopback: FetchPolicy = { allowHttp: true, allowPrivate: true, allowedHosts: [] };
 const TOKEN = 'secret-token-123';
 const TOKEN_BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
 
-let server: GitServer;
+const git = useGitServer();
 const localhostIsIPv4 = (await lookup('localhost', { all: true, verbatim: true }))[0]?.address === '127.0.0.1';
 const cleanups: (() => Promise<void>)[] = [];
 
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server.close();
-});
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
@@ -59,7 +53,7 @@ const repoName = (label: string) => `${label}-${process.pid}-${++seq}.git`;
 
 /** A route answering the first git request and then sending one byte a second until the client leaves. */
 function trickleRoute(prefix: string): void {
-  server.route(prefix, (_req, res) => {
+  git.server.route(prefix, (_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement', 'Cache-Control': 'no-cache' });
     res.write('0');
     // The pause is the subject: a server this slow must be abandoned by the speed limit or the deadline.
@@ -71,7 +65,7 @@ function trickleRoute(prefix: string): void {
 describe('fetchRepository', () => {
   it('fetches the default branch, a branch, a tag and a full commit SHA', async () => {
     const files = { 'README.md': '# take-home\n', 'src/index.js': 'export const answer = 42;\n' };
-    const repo = await server.addRepo(repoName('basic'), files, { tag: 'v1.0.0' });
+    const repo = await git.server.addRepo(repoName('basic'), files, { tag: 'v1.0.0' });
 
     for (const ref of [undefined, 'main', 'refs/heads/main', 'v1.0.0', repo.commit]) {
       const job = await input(repo.url, { ref });
@@ -88,8 +82,8 @@ describe('fetchRepository', () => {
 
   it('still fetches the submitted commit after the branch was rewritten', async () => {
     const name = repoName('moved');
-    const original = await server.addRepo(name, { 'answer.txt': 'original\n' });
-    const rewritten = await server.commit(name, { 'answer.txt': 'rewritten\n' }, { amend: true, force: true });
+    const original = await git.server.addRepo(name, { 'answer.txt': 'original\n' });
+    const rewritten = await git.server.commit(name, { 'answer.txt': 'rewritten\n' }, { amend: true, force: true });
     expect(rewritten).not.toBe(original.commit);
 
     const old = await input(original.url, { ref: original.commit });
@@ -102,8 +96,8 @@ describe('fetchRepository', () => {
   });
 
   it('reports an unknown repository or ref as REPO_NOT_FOUND', async () => {
-    const repo = await server.addRepo(repoName('refs'), { 'a.txt': 'a' });
-    await expect(fetchRepository(await input(`${server.url}/no-such-repo.git`))).rejects.toMatchObject({
+    const repo = await git.server.addRepo(repoName('refs'), { 'a.txt': 'a' });
+    await expect(fetchRepository(await input(`${git.server.url}/no-such-repo.git`))).rejects.toMatchObject({
       name: 'SubmissionError',
       code: 'REPO_NOT_FOUND',
       message: expect.stringMatching(/not found/),
@@ -116,8 +110,8 @@ describe('fetchRepository', () => {
   });
 
   it('classifies by what git said, not by what the candidate named things', async () => {
-    await expect(fetchRepository(await input(`${server.url}/connection-refused-ssl-error.git`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
-    const repo = await server.addRepo(repoName('names'), { 'a.txt': 'a' });
+    await expect(fetchRepository(await input(`${git.server.url}/connection-refused-ssl-error.git`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
+    const repo = await git.server.addRepo(repoName('names'), { 'a.txt': 'a' });
     await expect(fetchRepository(await input(repo.url, { ref: 'Connection-refused' }))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
   });
 
@@ -144,22 +138,22 @@ describe('fetchRepository', () => {
   });
 
   it('does not follow a redirect', async () => {
-    const target = await server.addRepo(repoName('target'), { 'a.txt': 'a' });
+    const target = await git.server.addRepo(repoName('target'), { 'a.txt': 'a' });
     const prefix = `/redirect-${seq}.git`;
     let redirected = 0;
-    server.route(prefix, (req, res) => {
+    git.server.route(prefix, (req, res) => {
       redirected++;
       res.writeHead(302, { Location: `${target.url}${(req.url ?? '').slice(prefix.length)}` }).end();
     });
-    const before = server.requests.length;
-    await expect(fetchRepository(await input(`${server.url}${prefix}`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
+    const before = git.server.requests.length;
+    await expect(fetchRepository(await input(`${git.server.url}${prefix}`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
     expect(redirected).toBeGreaterThan(0);
     // Nothing after the redirect reached the target.
-    expect(server.requests.slice(before).every((r) => r.url.startsWith(prefix))).toBe(true);
+    expect(git.server.requests.slice(before).every((r) => r.url.startsWith(prefix))).toBe(true);
   });
 
   it('stops a repository larger than maxBytes', async () => {
-    const repo = await server.addRepo(repoName('large'), { 'blob.bin': randomBytes(5 * 1024 * 1024) });
+    const repo = await git.server.addRepo(repoName('large'), { 'blob.bin': randomBytes(5 * 1024 * 1024) });
     const job = await input(repo.url, { maxBytes: 1024 * 1024 });
     const started = Date.now();
     await expect(fetchRepository(job)).rejects.toMatchObject({ name: 'SubmissionError', code: 'REPO_TOO_LARGE' });
@@ -169,7 +163,7 @@ describe('fetchRepository', () => {
 
   it('stops a small pack that would expand past maxBytes before checking it out', async () => {
     // 20 MB of zeros compresses to a few KB: only the tree's sizes give it away.
-    const repo = await server.addRepo(repoName('bomb'), { 'zeros.bin': Buffer.alloc(20 * 1024 * 1024) });
+    const repo = await git.server.addRepo(repoName('bomb'), { 'zeros.bin': Buffer.alloc(20 * 1024 * 1024) });
     const job = await input(repo.url, { maxBytes: 1024 * 1024 });
     await expect(fetchRepository(job)).rejects.toMatchObject({ code: 'REPO_TOO_LARGE' });
     expect(existsSync(path.join(job.destDir, 'zeros.bin'))).toBe(false);
@@ -180,7 +174,7 @@ describe('fetchRepository', () => {
     trickleRoute(prefix);
     const started = Date.now();
     await expect(
-      fetchRepository(await input(`${server.url}${prefix}`, { lowSpeedBytesPerSecond: 1024, lowSpeedSeconds: 2, timeoutMs: 5000 })),
+      fetchRepository(await input(`${git.server.url}${prefix}`, { lowSpeedBytesPerSecond: 1024, lowSpeedSeconds: 2, timeoutMs: 5000 })),
     ).rejects.toMatchObject({ name: 'SubmissionError', code: 'REPO_TOO_SLOW' });
     expect(Date.now() - started).toBeLessThan(6_500);
   });
@@ -191,7 +185,7 @@ describe('fetchRepository', () => {
     const started = Date.now();
     // lowSpeedBytesPerSecond 0 turns curl's limit off, so only the deadline can stop it.
     await expect(
-      fetchRepository(await input(`${server.url}${prefix}`, { lowSpeedBytesPerSecond: 0, lowSpeedSeconds: 1, timeoutMs: 1500 })),
+      fetchRepository(await input(`${git.server.url}${prefix}`, { lowSpeedBytesPerSecond: 0, lowSpeedSeconds: 1, timeoutMs: 1500 })),
     ).rejects.toMatchObject({ code: 'REPO_TOO_SLOW', message: expect.stringMatching(/within 1.5 s/) });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -201,8 +195,8 @@ describe('fetchRepository', () => {
     trickleRoute(prefix);
     const controller = new AbortController();
     const reason = new Error('job canceled');
-    const pending = fetchRepository(await input(`${server.url}${prefix}`, { lowSpeedBytesPerSecond: 0 }), controller.signal);
-    await eventually(() => server.requests.some((r) => r.url.startsWith(prefix)), { timeoutMs: 5000, intervalMs: 20, message: `a request to ${prefix}` });
+    const pending = fetchRepository(await input(`${git.server.url}${prefix}`, { lowSpeedBytesPerSecond: 0 }), controller.signal);
+    await eventually(() => git.server.requests.some((r) => r.url.startsWith(prefix)), { timeoutMs: 5000, intervalMs: 20, message: `a request to ${prefix}` });
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
   });
@@ -212,7 +206,7 @@ describe('fetchRepository', () => {
     const markers = ['hook', 'filter', 'submodule'].map((m) => path.join(scratch, m));
     const [hookMarker, filterMarker, submoduleMarker] = markers as [string, string, string];
     const hook = `#!/bin/sh\ntouch '${hookMarker}'\n`;
-    const repo = await server.addRepo(
+    const repo = await git.server.addRepo(
       repoName('hostile'),
       {
         '.githooks/post-checkout': hook,
@@ -272,31 +266,31 @@ describe('fetchRepository', () => {
   });
 
   it('refuses a loopback address before git runs when private addresses are not allowed', async () => {
-    const repo = await server.addRepo(repoName('private'), { 'a.txt': 'a' });
-    const before = server.requests.length;
+    const repo = await git.server.addRepo(repoName('private'), { 'a.txt': 'a' });
+    const before = git.server.requests.length;
     const strict: FetchPolicy = { allowHttp: true, allowPrivate: false, allowedHosts: [] };
     for (const url of [repo.url, repo.url.replace('127.0.0.1', '2130706433'), repo.url.replace('127.0.0.1', 'localhost')]) {
       const job = await input(url, { policy: strict });
       await expect(fetchRepository(job)).rejects.toMatchObject({ code: 'URL_REJECTED', message: expect.stringMatching(/private/) });
       expect(await readdir(job.destDir)).toEqual([]);
     }
-    expect(server.requests.length).toBe(before);
+    expect(git.server.requests.length).toBe(before);
   });
 
   it('refuses a hostile ref before git runs', async () => {
-    const repo = await server.addRepo(repoName('ref'), { 'a.txt': 'a' });
-    const before = server.requests.length;
+    const repo = await git.server.addRepo(repoName('ref'), { 'a.txt': 'a' });
+    const before = git.server.requests.length;
     await expect(fetchRepository(await input(repo.url, { ref: '--upload-pack=touch /tmp/x' }))).rejects.toMatchObject({ code: 'REF_INVALID' });
     await expect(fetchRepository(await input(repo.url, { ref: 'main:refs/heads/evil' }))).rejects.toMatchObject({ code: 'REF_INVALID' });
-    expect(server.requests.length).toBe(before);
+    expect(git.server.requests.length).toBe(before);
   });
 
   it('sends the token as Basic auth to its host only, and never shows it in errors', async () => {
-    const repo = await server.addRepo(repoName('private-repo'), { 'a.txt': 'a' });
-    const before = server.requests.length;
+    const repo = await git.server.addRepo(repoName('private-repo'), { 'a.txt': 'a' });
+    const before = git.server.requests.length;
     const ok = await input(repo.url, { tokens: { '127.0.0.1': TOKEN } });
     expect((await fetchRepository(ok)).commit).toBe(repo.commit);
-    const sent = server.requests.slice(before);
+    const sent = git.server.requests.slice(before);
     expect(sent.length).toBeGreaterThan(0);
     for (const r of sent) expect(r.headers.authorization).toBe(`Basic ${TOKEN_BASIC}`);
     // The token lives in no file that stays behind.
@@ -304,24 +298,24 @@ describe('fetchRepository', () => {
 
     // A server that echoes the Authorization header back in its error must not leak it either.
     const prefix = `/echo-${++seq}.git`;
-    server.route(prefix, (req, res) => {
+    git.server.route(prefix, (req, res) => {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="x"', 'Content-Type': 'text/plain' }).end(`bad credentials ${req.headers.authorization ?? ''}`);
     });
-    const err: unknown = await fetchRepository(await input(`${server.url}${prefix}`, { tokens: { '127.0.0.1': TOKEN } })).catch((e: unknown) => e);
+    const err: unknown = await fetchRepository(await input(`${git.server.url}${prefix}`, { tokens: { '127.0.0.1': TOKEN } })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REPO_NOT_FOUND' });
     const text = `${String(err)} ${JSON.stringify(err)} ${String((err as Error).cause)}`;
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(TOKEN_BASIC);
 
     // Another host's token is not sent here.
-    const other = server.requests.length;
+    const other = git.server.requests.length;
     await fetchRepository(await input(repo.url, { tokens: { 'github.com': TOKEN } }));
-    for (const r of server.requests.slice(other)) expect(r.headers.authorization).toBeUndefined();
+    for (const r of git.server.requests.slice(other)) expect(r.headers.authorization).toBeUndefined();
   });
 
   // The server listens on 127.0.0.1 only; where localhost resolves to ::1 first this cannot run.
   it.skipIf(!localhostIsIPv4)('fetches through a host name, pinned to the address that was checked', async () => {
-    const repo = await server.addRepo(repoName('named'), { 'a.txt': 'a' });
+    const repo = await git.server.addRepo(repoName('named'), { 'a.txt': 'a' });
     const result = await fetchRepository(await input(repo.url.replace('127.0.0.1', 'localhost')));
     expect(result.commit).toBe(repo.commit);
   });

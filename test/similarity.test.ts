@@ -11,19 +11,18 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChallengeRepository } from '../runner/challenges/repository.ts';
 import { buildConfig } from '../runner/config.ts';
 import { docker, images, uniqueId } from '../runner/devtools/env.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { createLogger } from '../runner/log.ts';
 import { gradeSubmission } from '../runner/pipeline/grade.ts';
 import type { Fingerprinted } from '../runner/stages/job.ts';
-import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
-import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import type { SimilarityInsight } from '../api/routes/similarity.ts';
+import { launchChromium } from './support/ui-browser.ts';
+import { useGradingStack } from './support/grading.ts';
 
 const ADMIN = 'similarity-admin-key-0123456789';
 const STARTER = 'challenges/debug-app/starter';
@@ -104,9 +103,9 @@ export class Schedule {
 }
 `;
 
-let redis: TestRedis;
-let git: GitServer;
-let stack: Stack;
+// Own tests and history are other insights: off, so the three gradings are quicker.
+const grading = useGradingStack({ env: { ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_OWN_TESTS: 'false', ASSAY_HISTORY_MAX_COMMITS: '0', ASSAY_SIMILARITY_THRESHOLD: '0.5' } });
+
 let browser: Browser;
 let base: string;
 const ids = { a: '', b: '', c: '' };
@@ -118,42 +117,34 @@ async function starterFiles(): Promise<Record<string, string>> {
 }
 
 const reportOf = async (id: string) => {
-  const res = await request(stack.api.app).get(`/v1/submissions/${id}/report`).set('Authorization', `Bearer ${ADMIN}`);
+  const res = await request(grading.stack.api.app).get(`/v1/submissions/${id}/report`).set('Authorization', `Bearer ${ADMIN}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as { status: string; insights: { similarity: SimilarityInsight } };
 };
 
 beforeAll(async () => {
-  redis = await startRedis();
-  git = await startGitServer();
-  // Own tests and history are other insights: off, so the three gradings are quicker.
-  stack = await startStack(redis.url, { ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_OWN_TESTS: 'false', ASSAY_HISTORY_MAX_COMMITS: '0', ASSAY_SIMILARITY_THRESHOLD: '0.5' });
-  await stack.startWorker();
   const starter = await starterFiles();
   const repos = {
-    a: await git.addRepo('a.git', { ...starter, 'src/orders.js': starter['src/orders.js'] + ORDERS_TAIL.a, 'src/summary.js': MODULE }),
-    b: await git.addRepo('b.git', { ...starter, [HOSTILE_FILE]: HEADER + MODULE }),
-    c: await git.addRepo('c.git', { ...starter, 'src/orders.js': starter['src/orders.js'] + ORDERS_TAIL.c, 'src/schedule.js': UNRELATED }),
+    a: await grading.git.addRepo('a.git', { ...starter, 'src/orders.js': starter['src/orders.js'] + ORDERS_TAIL.a, 'src/summary.js': MODULE }),
+    b: await grading.git.addRepo('b.git', { ...starter, [HOSTILE_FILE]: HEADER + MODULE }),
+    c: await grading.git.addRepo('c.git', { ...starter, 'src/orders.js': starter['src/orders.js'] + ORDERS_TAIL.c, 'src/schedule.js': UNRELATED }),
   };
   for (const k of ['a', 'b', 'c'] as const) {
-    const created = await request(stack.api.app).post('/v1/submissions').set('Authorization', `Bearer ${ADMIN}`).send({ challenge: 'debug-app', repoUrl: repos[k].url, ref: 'main' });
+    const created = await request(grading.stack.api.app).post('/v1/submissions').set('Authorization', `Bearer ${ADMIN}`).send({ challenge: 'debug-app', repoUrl: repos[k].url, ref: 'main' });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     ({ id: ids[k], accessToken: tokens[k] } = created.body as { id: string; accessToken: string });
   }
   for (const k of ['a', 'b', 'c'] as const) {
-    const final = await stack.waitForFinal(ids[k], 240_000, 250);
+    const final = await grading.stack.waitForFinal(ids[k], 240_000, 250);
     expect(final.status, JSON.stringify(final.error)).toBe('completed');
   }
-  const server = await stack.api.listen(0, '127.0.0.1');
+  const server = await grading.stack.api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await launchChromium();
 }, 600_000);
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.close();
-  await git?.close();
-  await redis?.stop();
 });
 
 describe('similarity across submissions', () => {
@@ -186,7 +177,7 @@ describe('similarity across submissions', () => {
     expect(c.pairs).toEqual([]);
     // a and c both changed src/orders.js: the starter's lines in it were left out, so they share (almost) nothing.
     expect(c.starterPrints).toBeGreaterThan(50);
-    const res = await request(stack.api.app).get('/v1/challenges/debug-app/similarity').set('Authorization', `Bearer ${ADMIN}`);
+    const res = await request(grading.stack.api.app).get('/v1/challenges/debug-app/similarity').set('Authorization', `Bearer ${ADMIN}`);
     expect(res.status).toBe(200);
     expect(res.body.about).toContain('not a verdict');
     expect(res.body.pairs).toHaveLength(1);
@@ -194,19 +185,19 @@ describe('similarity across submissions', () => {
   });
 
   it('is for reviewers only: the candidate\'s report has no similarity, and the list needs a reviewer key', async () => {
-    const candidate = await request(stack.api.app).get(`/v1/submissions/${ids.a}/report`).set('Authorization', `Bearer ${tokens.a}`);
+    const candidate = await request(grading.stack.api.app).get(`/v1/submissions/${ids.a}/report`).set('Authorization', `Bearer ${tokens.a}`);
     expect(candidate.status).toBe(200);
     expect(JSON.stringify(candidate.body)).not.toMatch(/similar|fragment/i);
-    const page = await request(stack.api.app).get(`/v1/submissions/${ids.a}/report.html`).set('Authorization', `Bearer ${tokens.a}`);
+    const page = await request(grading.stack.api.app).get(`/v1/submissions/${ids.a}/report.html`).set('Authorization', `Bearer ${tokens.a}`);
     expect(page.status).toBe(200);
     expect(page.text).not.toMatch(/similar/i);
-    expect((await request(stack.api.app).get('/v1/challenges/debug-app/similarity')).status).toBe(401);
-    expect((await request(stack.api.app).get('/v1/challenges/debug-app/similarity?limit=0').set('Authorization', `Bearer ${ADMIN}`)).status).toBe(400);
-    expect((await request(stack.api.app).get('/v1/challenges/no-such/similarity').set('Authorization', `Bearer ${ADMIN}`)).status).toBe(404);
+    expect((await request(grading.stack.api.app).get('/v1/challenges/debug-app/similarity')).status).toBe(401);
+    expect((await request(grading.stack.api.app).get('/v1/challenges/debug-app/similarity?limit=0').set('Authorization', `Bearer ${ADMIN}`)).status).toBe(400);
+    expect((await request(grading.stack.api.app).get('/v1/challenges/no-such/similarity').set('Authorization', `Bearer ${ADMIN}`)).status).toBe(404);
   });
 
   it('is in the OpenAPI document', async () => {
-    const doc = (await request(stack.api.app).get('/openapi.json')).body as { paths: Record<string, Record<string, { parameters: { name: string }[]; responses: Record<string, unknown> }>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    const doc = (await request(grading.stack.api.app).get('/openapi.json')).body as { paths: Record<string, Record<string, { parameters: { name: string }[]; responses: Record<string, unknown> }>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
     const op = doc.paths['/v1/challenges/{id}/similarity']?.get;
     expect(op?.parameters.map((p) => p.name)).toEqual(['id', 'limit']);
     expect(JSON.stringify(op?.responses['200'])).toContain('#/components/schemas/ChallengeSimilarity');
