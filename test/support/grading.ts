@@ -22,8 +22,11 @@ import { startGitServer, type GitServer } from '../../runner/devtools/git-server
 import { startRedis, type TestRedis } from '../../runner/devtools/redis.ts';
 import { startStack, type Stack } from '../../runner/devtools/stack.ts';
 import { createLogger } from '../../runner/log.ts';
+import type { Report } from '../../runner/report/schema.ts';
 import { closeSteps } from '../../runner/shutdown.ts';
+import type { SubmissionRecord } from '../../runner/store/submissions.ts';
 import type { WorkerProcessOptions } from '../../runner/worker/wire.ts';
+import { started } from './started.ts';
 
 export interface GradingStackOptions {
   /**
@@ -44,11 +47,32 @@ export interface GradingStackOptions {
   redis?: () => TestRedis;
 }
 
+/** Options of GradingStack.grade. */
+export interface GradeOptions {
+  /** @defaultValue `'simple-api'` */
+  challenge?: string;
+  /** How long to wait for the final state. @defaultValue Stack.waitForFinal's */
+  timeoutMs?: number;
+  /** The stack to submit to: another one on the same Redis (one whose registry cannot be reached). @defaultValue the file's */
+  on?: Stack;
+  /** The repository's name, before a random suffix. @defaultValue `'r'` */
+  name?: string;
+}
+
+/** A graded submission: its repository, its final record and the report stored for it (if any). */
+export interface Graded {
+  repo: { url: string; commit: string };
+  final: SubmissionRecord;
+  report: Report | undefined;
+}
+
 /** What beforeAll started; reading a field before it ran (or one not asked for) throws. */
 export interface GradingStack {
   readonly redis: TestRedis;
   readonly git: GitServer;
   readonly stack: Stack;
+  /** Serves `files` (or a folder, `{ dir }`) as a new repository, submits it and waits until it is final. */
+  grade(files: Record<string, string | Buffer> | { dir: string }, opts?: GradeOptions): Promise<Graded>;
 }
 
 /** Registers beforeAll/afterAll that start and close a grading stack; returns their holder. */
@@ -76,20 +100,36 @@ export function useGradingStack(opts: GradingStackOptions = {}): GradingStack {
     ])(),
   );
 
-  return {
+  const holder: GradingStack = {
     get redis() {
-      return started(redis, 'redis');
+      return started(redis, 'the grading Redis');
     },
     get git() {
-      return started(git, 'git server');
+      return started(git, 'the grading git server');
     },
     get stack() {
-      return started(stack, 'stack');
+      return started(stack, 'the grading stack (none with `stack: false`)');
+    },
+    async grade(files, { challenge = 'simple-api', timeoutMs, on = holder.stack, name = 'r' } = {}) {
+      const repo = await holder.git.addRepo(`${name}-${Math.random().toString(36).slice(2, 10)}`, files);
+      const record = await on.submit({ challenge, repoUrl: repo.url });
+      const final = await on.waitForFinal(record.id, timeoutMs);
+      return { repo, final, report: await on.store.getReport(record.id) };
     },
   };
+  return holder;
 }
 
-function started<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`the grading ${what} is not started: read it in a test or a later hook (or ask for it in useGradingStack's options)`);
-  return value;
+/** Git over HTTP on loopback alone (fetch tests, gradings without a queue): started in beforeAll, closed in afterAll. */
+export function useGitServer(): { readonly server: GitServer } {
+  let server: GitServer | undefined;
+  beforeAll(async () => {
+    server = await startGitServer();
+  });
+  afterAll(() => server?.close());
+  return {
+    get server() {
+      return started(server, 'the git server');
+    },
+  };
 }
