@@ -6,7 +6,7 @@
  * handler several cases copy in (`copies`), so each case is only the part that makes it a shape.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,10 +26,17 @@ interface CaseSpec {
   minPercent?: number;
   maxPercent?: number;
   flags?: string[];
+  /** A regular expression the report's error (a submission that cannot be graded) must match. */
+  errorMatches?: string;
   /** Step name -> a regular expression its reason and log must match. */
   stepMatches?: Record<string, string>;
   /** What the stack needs besides the built-in challenges: a PEP 503 index for pip. */
   needs?: 'pip-index'[];
+  /**
+   * A node_modules committed with the repository, of this many files (generated: too many to keep
+   * here), whose express throws: the installed tree must be the one that runs.
+   */
+  committedNodeModules?: number;
   /** Files copied into the repository: path in it -> path under ROOT. */
   copies?: Record<string, string>;
   why: string;
@@ -69,12 +76,25 @@ async function grade(c: (typeof cases)[number]): Promise<Report> {
   try {
     await cp(c.dir, work, { recursive: true, filter: (src) => path.basename(src) !== 'case.json' });
     for (const [target, source] of Object.entries(c.spec.copies ?? {})) await cp(path.join(ROOT, source), path.join(work, target));
+    if (c.spec.committedNodeModules) await commitNodeModules(work, c.spec.committedNodeModules);
     const repo = await git.addRepo(`${c.name}-${Math.random().toString(36).slice(2, 8)}`, { dir: work });
     const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url, ...(c.spec.path ? { path: c.spec.path } : {}) });
     await stack.waitForFinal(record.id, 480_000);
     return (await stack.store.getReport(record.id))!;
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function commitNodeModules(dir: string, files: number): Promise<void> {
+  const express = path.join(dir, 'node_modules', 'express');
+  await mkdir(express, { recursive: true });
+  await writeFile(path.join(express, 'package.json'), JSON.stringify({ name: 'express', version: '4.0.0', main: 'index.js' }));
+  await writeFile(path.join(express, 'index.js'), "throw new Error('the committed node_modules was used');\n");
+  for (let i = 0; i < files; i += 100) {
+    const pkg = path.join(dir, 'node_modules', `filler-${i / 100}`);
+    await mkdir(pkg, { recursive: true });
+    await Promise.all(Array.from({ length: 100 }, (_, j) => writeFile(path.join(pkg, `f${j}.js`), `module.exports = ${i + j};\n`)));
   }
 }
 
@@ -90,6 +110,7 @@ describe.each(cases.map((c) => [c.name, c] as const))('unseen %s', (_name, c) =>
     expect(report.score.percent, explain(report)).toBeGreaterThanOrEqual(c.spec.minPercent ?? 100);
     expect(report.score.percent, explain(report)).toBeLessThanOrEqual(c.spec.maxPercent ?? 100);
     for (const code of c.spec.flags ?? []) expect(report.flags.map((f) => f.code), explain(report)).toContain(code);
+    if (c.spec.errorMatches) expect(report.error?.message ?? '', explain(report)).toMatch(new RegExp(c.spec.errorMatches));
     for (const [step, re] of Object.entries(c.spec.stepMatches ?? {})) {
       const s = report.steps.find((x) => x.name === step);
       expect(`${s?.reason ?? ''}\n${s?.log?.text ?? ''}`, explain(report)).toMatch(new RegExp(re));

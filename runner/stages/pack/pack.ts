@@ -8,6 +8,7 @@
 import { constants as FS } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { generatedFolderHint } from './generated.ts';
 import { createTar, type TarEntry } from './tar.ts';
 import { SubmissionError } from '../../errors.ts';
 
@@ -77,7 +78,7 @@ export async function pack(input: PackInput, signal?: AbortSignal): Promise<Pack
         continue;
       }
       if (++files > input.limits.maxFiles) {
-        throw new SubmissionError('REPO_TOO_MANY_FILES', `the repository has more than ${input.limits.maxFiles} files`);
+        throw new SubmissionError('REPO_TOO_MANY_FILES', `the repository has more than ${input.limits.maxFiles} files${generatedFolderHint(rel)}`);
       }
       if (st.isDirectory()) {
         entries.push({ type: 'directory', path: rel });
@@ -85,7 +86,7 @@ export async function pack(input: PackInput, signal?: AbortSignal): Promise<Pack
       } else if (st.isFile()) {
         bytes += st.size;
         if (bytes > input.limits.maxBytes) {
-          throw new SubmissionError('REPO_TOO_LARGE', `the repository's files add up to more than ${input.limits.maxBytes} bytes`);
+          throw new SubmissionError('REPO_TOO_LARGE', `the repository's files add up to more than ${input.limits.maxBytes} bytes${generatedFolderHint(rel)}`);
         }
         entries.push({ type: 'file', path: rel, content: await readRegularFile(abs, st.size), executable: (st.mode & 0o111) !== 0 });
       } else if (st.isSymbolicLink()) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isCrlfScript, namedPaths, startScriptHints } from './start-scripts.ts';
+import { fixedPort, isCrlfScript, namedPaths, startScriptHints } from './start-scripts.ts';
 
 describe('namedPaths', () => {
   it('finds the relative paths a command line names', () => {
@@ -13,6 +13,20 @@ describe('namedPaths', () => {
 
   it('never names a path outside the project', () => {
     expect(namedPaths('sh ../outside.sh /etc/passwd a/../../b')).toEqual(['sh']);
+  });
+});
+
+describe('fixedPort', () => {
+  it('finds a port the command line sets itself', () => {
+    expect(fixedPort('PORT=3000 node server.js')).toBe('3000');
+    expect(fixedPort('cross-env NODE_ENV=production PORT=4000 node .')).toBe('4000');
+    expect(fixedPort('export PORT=5000; python3 main.py')).toBe('5000');
+    expect(fixedPort('flask run --host 0.0.0.0 --port 5000')).toBe('5000');
+    expect(fixedPort('uvicorn main:app --port=8000')).toBe('8000');
+  });
+
+  it('leaves the PORT the grader gives alone', () => {
+    for (const command of ['node server.js --port $PORT', 'PORT=${PORT:-3000} node server.js', 'node server.js', 'APP_PORT=3000 node x.js']) expect(fixedPort(command), command).toBeUndefined();
   });
 });
 

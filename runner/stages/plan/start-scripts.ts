@@ -2,7 +2,8 @@
  * What planning can tell about the start command's own scripts before anything runs. A shell
  * script saved with Windows line endings fails in ways that name neither the file nor the cause
  * (`set: Illegal option -`, `$'\r': command not found`), so the start step's reason says it
- * when the service does not start.
+ * when the service does not start. So does a command line that fixes the port itself over the
+ * PORT the grader gives (`PORT=3000 node server.js`).
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,9 +24,17 @@ export function isCrlfScript(name: string, bytes: Buffer): boolean {
   return script && bytes.includes('\r\n');
 }
 
-/** Hints for the start step's reason about the scripts `command` runs (paths relative to `dir`). */
+/** The port a command line fixes for itself (`PORT=3000 node ...`, `--port 5000`), if any. Pure. */
+export function fixedPort(command: string): string | undefined {
+  const m = /(?:^|[\s;&|])(?:export\s+)?PORT=['"]?(\d+)\b|\s--port[=\s]+['"]?(\d+)\b/.exec(command);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+/** Hints for the start step's reason about `command` and the scripts it runs (paths relative to `dir`). */
 export async function startScriptHints(dir: string, command: string): Promise<string[]> {
   const hints: string[] = [];
+  const port = fixedPort(command);
+  if (port) hints.push(`the start command itself sets the port to ${port} (${JSON.stringify(command.slice(0, 120))}), over the PORT the grader gives: take it out and read PORT from the environment`);
   for (const name of namedPaths(command)) {
     const file = path.join(dir, name);
     if (!(await isRegularFile(file)) || (await stat(file)).size > MAX_SCRIPT_BYTES) continue;

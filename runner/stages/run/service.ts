@@ -31,7 +31,7 @@ import type { RuntimePlan } from '../plan/index.ts';
 import { NO_SERVICES, type RunningServices } from '../services/stage.ts';
 import { CandidateService } from './candidate-service.ts';
 import { parseHarnessOutput, restartRequestId } from './harness-output.ts';
-import { exitedReason } from './start-failure.ts';
+import { exitedReason, withHints } from './start-failure.ts';
 
 const GRADER_LIMITS = { memoryMb: 256, cpus: 1, pids: 128, workspaceMb: 32 };
 const HARNESS_SLACK_MS = 5_000;
@@ -193,7 +193,7 @@ export async function runServiceStages(input: ServiceStageInput): Promise<Servic
         ? exitedReason(exit, serviceLog.text, input.startHints)
         : killedForMemory
           ? 'the service was killed for using more than its memory limit'
-          : (parsed.notReady ?? `nothing accepted connections on port ${port} within ${limits.startTimeoutMs} ms`);
+          : withHints(parsed.notReady ?? `nothing accepted connections on port ${port} within ${limits.startTimeoutMs} ms`, input.startHints);
     if (killedForMemory) flags.push({ code: 'resource_limit', message: `the service hit its memory limit of ${limits.memoryMb} MB` });
     await pidsFlag();
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandNotFound, exitedReason } from './start-failure.ts';
+import { commandNotFound, exitedReason, withHints } from './start-failure.ts';
 
 describe('commandNotFound', () => {
   it("reads the command from dash's and bash's messages", () => {
@@ -18,5 +18,12 @@ describe('exitedReason', () => {
   it('is the exit code alone otherwise, then the plan\'s hints', () => {
     expect(exitedReason(1, 'sh: 1: gunicorn: not found')).toBe('the service exited with code 1 before accepting connections');
     expect(exitedReason(2, '', ['start.sh has Windows (CRLF) line endings'])).toBe('the service exited with code 2 before accepting connections; start.sh has Windows (CRLF) line endings');
+  });
+});
+
+describe('withHints', () => {
+  it('follows any reason with the hints, and is the reason alone without', () => {
+    expect(withHints('the service listens on port 3000, not on 8080', ['the start command itself sets the port to 3000'])).toBe('the service listens on port 3000, not on 8080; the start command itself sets the port to 3000');
+    expect(withHints('nothing accepted connections')).toBe('nothing accepted connections');
   });
 });
