@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { GenericContainer, Wait } from 'testcontainers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../runner/log.ts';
 import { bullPrefix, SUBMISSIONS_QUEUE } from '../runner/queue/queue.ts';
 import { countManaged, LABEL_WORKER } from '../runner/sandbox/index.ts';
@@ -19,33 +19,28 @@ import { createRedis } from '../runner/store/redis.ts';
 import type { SubmissionRecord } from '../runner/store/submissions.ts';
 import { docker, images } from '../runner/devtools/env.ts';
 import { eventually } from '../runner/devtools/eventually.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../runner/devtools/redis.ts';
 import { startStack, testEnv } from '../runner/devtools/stack.ts';
+import { useGitServer } from './support/grading.ts';
 
-let git: GitServer;
+const git = useGitServer();
 let slowRepo: { url: string; commit: string };
 let goodRepo: { url: string; commit: string };
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  git = await startGitServer();
-  goodRepo = await git.addRepo('good', { dir: 'challenges/simple-api/reference/node' });
+  goodRepo = await git.server.addRepo('good', { dir: 'challenges/simple-api/reference/node' });
   // The reference solution behind a 4 s start-up delay: long enough to kill a worker mid-job.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'assay-slow-'));
   await cp('challenges/simple-api/reference/node', dir, { recursive: true });
   await writeFile(path.join(dir, 'slow.js'), "setTimeout(() => require('./server.js'), 4000);\n");
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'slow', version: '1.0.0', private: true, scripts: { start: 'node slow.js' } }));
-  slowRepo = await git.addRepo('slow', { dir });
+  slowRepo = await git.server.addRepo('slow', { dir });
   await rm(dir, { recursive: true, force: true });
 });
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-afterAll(async () => {
-  await git?.close();
 });
 
 /**

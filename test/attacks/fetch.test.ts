@@ -15,11 +15,11 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchPolicy } from '../../runner/config.ts';
-import { startGitServer, type GitServer } from '../../runner/devtools/git-server.ts';
 import { startRedis, type TestRedis } from '../../runner/devtools/redis.ts';
 import { startStack } from '../../runner/devtools/stack.ts';
 import { FETCH_UID_BASE, FETCH_UID_COUNT } from '../../runner/stages/fetch/confine.ts';
 import { fetchRepository, type FetchInput } from '../../runner/stages/fetch/index.ts';
+import { useGitServer } from '../support/grading.ts';
 
 const loopback: FetchPolicy = { allowHttp: true, allowPrivate: true, allowedHosts: [] };
 const MiB = 1024 * 1024;
@@ -28,15 +28,9 @@ const TOKEN_BASIC = `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('ba
 const HOST_TOKEN = 'host-token-9876543210';
 const HOST_TOKEN_BASIC = `Basic ${Buffer.from(`x-access-token:${HOST_TOKEN}`).toString('base64')}`;
 
-let server: GitServer;
+const git = useGitServer();
 const cleanups: (() => Promise<void>)[] = [];
 
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server.close();
-});
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
@@ -59,7 +53,7 @@ async function input(repoUrl: string, overrides: Partial<FetchInput> = {}): Prom
 
 let seq = 0;
 const unique = (label: string) => `${label}-${process.pid}-${++seq}`;
-const requestsTo = (prefix: string) => server.requests.filter((r) => r.url.startsWith(prefix));
+const requestsTo = (prefix: string) => git.server.requests.filter((r) => r.url.startsWith(prefix));
 
 // --- git's pack format and protocol, by hand ---------------------------------------------------
 
@@ -131,7 +125,7 @@ const FLUSH = Buffer.from('0000');
  * asked for: git indexes a pack before checking it holds what it wanted.
  */
 function packRoute(prefix: string, pack: Buffer, tip = 'a'.repeat(40)): void {
-  server.route(prefix, (req, res) => {
+  git.server.route(prefix, (req, res) => {
     if (req.method === 'GET') {
       res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement', 'Cache-Control': 'no-cache' });
       res.end(Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, pkt(`${tip} HEAD\0shallow no-progress allow-tip-sha1-in-want allow-reachable-sha1-in-want\n`), pkt(`${tip} refs/heads/main\n`), FLUSH]));
@@ -180,7 +174,7 @@ describe('a git server trying to exhaust the worker', () => {
     const pack = deltaBomb(2048 * MiB);
     expect(pack.length).toBeLessThan(1024);
     packRoute(prefix, pack);
-    const job = await input(`${server.url}${prefix}`);
+    const job = await input(`${git.server.url}${prefix}`);
     const rssBefore = process.memoryUsage().rss;
     const started = Date.now();
     const err: unknown = await fetchRepository(job).catch((e: unknown) => e);
@@ -200,7 +194,7 @@ describe('a git server trying to exhaust the worker', () => {
   it('refuses an object whose header declares 3 GB', async () => {
     const prefix = `/${unique('huge-object')}.git`;
     packRoute(prefix, buildPack([{ type: 'tree', data: Buffer.alloc(0), declaredSize: 3 * 1024 * MiB }]));
-    await expect(fetchRepository(await input(`${server.url}${prefix}`))).rejects.toMatchObject({
+    await expect(fetchRepository(await input(`${git.server.url}${prefix}`))).rejects.toMatchObject({
       code: 'REPO_TOO_LARGE',
       message: expect.stringMatching(/attempting to allocate 3221225473 over limit/),
     });
@@ -211,7 +205,7 @@ describe('a git server trying to exhaust the worker', () => {
     const entry = Buffer.concat([Buffer.from('100644 a.txt\0'), objectId('blob', blob)]);
     const prefix = `/${unique('fsck')}.git`;
     packRoute(prefix, buildPack([{ type: 'blob', data: blob }, { type: 'tree', data: Buffer.concat([entry, entry]) }]));
-    await expect(fetchRepository(await input(`${server.url}${prefix}`))).rejects.toMatchObject({
+    await expect(fetchRepository(await input(`${git.server.url}${prefix}`))).rejects.toMatchObject({
       name: 'SubmissionError',
       code: 'REPO_INVALID',
       message: expect.stringMatching(/duplicateEntries/),
@@ -224,20 +218,20 @@ describe('a git server trying to exhaust the worker', () => {
     pack.fill(0xff, 13, 17);
     const prefix = `/${unique('corrupt')}.git`;
     packRoute(prefix, pack);
-    await expect(fetchRepository(await input(`${server.url}${prefix}`))).rejects.toMatchObject({ name: 'SubmissionError', code: 'REPO_INVALID' });
+    await expect(fetchRepository(await input(`${git.server.url}${prefix}`))).rejects.toMatchObject({ name: 'SubmissionError', code: 'REPO_INVALID' });
   });
 
   it('runs git as an unprivileged uid of its own, never the worker\'s', async () => {
     const prefix = `/${unique('whoami')}.git`;
     const seen: (number | undefined)[] = [];
-    const serverPort = Number(new URL(server.url).port);
-    server.route(prefix, (req, res) => {
+    const serverPort = Number(new URL(git.server.url).port);
+    git.server.route(prefix, (req, res) => {
       void peerUid(req.socket.remotePort ?? 0, serverPort).then((uid) => {
         seen.push(uid);
         res.writeHead(404).end();
       });
     });
-    await expect(fetchRepository(await input(`${server.url}${prefix}`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
+    await expect(fetchRepository(await input(`${git.server.url}${prefix}`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
     expect(seen.length).toBeGreaterThan(0);
     for (const uid of seen) {
       expect(uid).not.toBe(0);
@@ -246,12 +240,12 @@ describe('a git server trying to exhaust the worker', () => {
     }
     // Each fetch has a uid of its own.
     const again: (number | undefined)[] = seen.splice(0);
-    await expect(fetchRepository(await input(`${server.url}${prefix}`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
+    await expect(fetchRepository(await input(`${git.server.url}${prefix}`))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
     expect(seen[0]).not.toBe(again[0]);
   });
 
   it("hands over a checkout owned by the fetch's uid and closed to others, with none of its processes left", async () => {
-    const repo = await server.addRepo(`${unique('owned')}.git`, { 'README.md': '# ok\n', 'src/index.js': 'export {};\n' });
+    const repo = await git.server.addRepo(`${unique('owned')}.git`, { 'README.md': '# ok\n', 'src/index.js': 'export {};\n' });
     const job = await input(repo.url);
     expect((await fetchRepository(job)).commit).toBe(repo.commit);
     const top = await lstat(job.destDir);
@@ -273,7 +267,7 @@ describe('a git server trying to exhaust the worker', () => {
   });
 
   it('still fetches an ordinary large repository within the limits', async () => {
-    const repo = await server.addRepo(`${unique('large-ok')}.git`, { 'data.bin': randomBytes(40 * MiB), 'a.txt': 'a\n' });
+    const repo = await git.server.addRepo(`${unique('large-ok')}.git`, { 'data.bin': randomBytes(40 * MiB), 'a.txt': 'a\n' });
     const job = await input(repo.url);
     const result = await fetchRepository(job);
     expect(result.commit).toBe(repo.commit);
@@ -285,9 +279,9 @@ describe('git tokens scoped to a host and path prefix', () => {
   it('sends the token to repositories under its prefix only, and the longest prefix wins', async () => {
     const names = { acme: `acme/${unique('api')}.git`, other: `other/${unique('api')}.git`, acmecorp: `acmecorp/${unique('api')}.git` };
     const repos = {
-      acme: await server.addRepo(names.acme, { 'a.txt': 'a' }),
-      other: await server.addRepo(names.other, { 'a.txt': 'a' }),
-      acmecorp: await server.addRepo(names.acmecorp, { 'a.txt': 'a' }),
+      acme: await git.server.addRepo(names.acme, { 'a.txt': 'a' }),
+      other: await git.server.addRepo(names.other, { 'a.txt': 'a' }),
+      acmecorp: await git.server.addRepo(names.acmecorp, { 'a.txt': 'a' }),
     };
     const scoped = { '127.0.0.1/acme': TOKEN };
     for (const repo of Object.values(repos)) await fetchRepository(await input(repo.url, { tokens: scoped }));
@@ -301,10 +295,10 @@ describe('git tokens scoped to a host and path prefix', () => {
 
     // With a bare-host token as well, /acme/... still gets its own, everything else the host's.
     const both = { '127.0.0.1': HOST_TOKEN, '127.0.0.1/acme': TOKEN };
-    const before = server.requests.length;
+    const before = git.server.requests.length;
     await fetchRepository(await input(repos.acme.url, { tokens: both }));
     await fetchRepository(await input(repos.other.url, { tokens: both }));
-    const sent = server.requests.slice(before);
+    const sent = git.server.requests.slice(before);
     expect(sent.filter((r) => r.url.startsWith(`/${names.acme}`)).every((r) => r.headers.authorization === TOKEN_BASIC)).toBe(true);
     expect(sent.filter((r) => r.url.startsWith(`/${names.other}`)).every((r) => r.headers.authorization === HOST_TOKEN_BASIC)).toBe(true);
   });
@@ -312,7 +306,7 @@ describe('git tokens scoped to a host and path prefix', () => {
 
 describe('a git server that fails', () => {
   function failingRoute(prefix: string, status: number): void {
-    server.route(prefix, (_req, res) => {
+    git.server.route(prefix, (_req, res) => {
       res.writeHead(status, { 'Content-Type': 'text/plain' }).end('unavailable\n');
     });
   }
@@ -321,7 +315,7 @@ describe('a git server that fails', () => {
     const prefix = `/${unique('down')}.git`;
     failingRoute(prefix, 503);
     const started = Date.now();
-    const err: unknown = await fetchRepository(await input(`${server.url}${prefix}`)).catch((e: unknown) => e);
+    const err: unknown = await fetchRepository(await input(`${git.server.url}${prefix}`)).catch((e: unknown) => e);
     expect(err).toMatchObject({
       name: 'SubmissionError',
       code: 'REPO_UNREACHABLE',
@@ -345,30 +339,30 @@ describe('a git server that fails', () => {
     const prefix = `/${unique('allowed-down')}.git`;
     failingRoute(prefix, 502);
     const allowed: FetchPolicy = { ...loopback, allowedHosts: ['127.0.0.1'] };
-    await expect(fetchRepository(await input(`${server.url}${prefix}`, { policy: allowed }))).rejects.toMatchObject({ name: 'PlatformError', code: 'FETCH_NETWORK', fault: 'platform', retryable: true });
+    await expect(fetchRepository(await input(`${git.server.url}${prefix}`, { policy: allowed }))).rejects.toMatchObject({ name: 'PlatformError', code: 'FETCH_NETWORK', fault: 'platform', retryable: true });
     expect(requestsTo(prefix)).toHaveLength(2);
   });
 
   it('gets past a single failure (the retry inside the fetch)', async () => {
     const name = `${unique('flaky')}.git`;
-    const repo = await server.addRepo(`real-${name}`, { 'a.txt': 'a' });
+    const repo = await git.server.addRepo(`real-${name}`, { 'a.txt': 'a' });
     const prefix = `/${name}`;
     let failed = false;
-    server.route(prefix, (req, res) => {
+    git.server.route(prefix, (req, res) => {
       if (!failed) {
         failed = true;
         res.writeHead(503).end();
         return;
       }
       // Then behave: pass the request on to the real repository.
-      const target = `${server.url}/real-${name}${(req.url ?? '').slice(prefix.length)}`;
+      const target = `${git.server.url}/real-${name}${(req.url ?? '').slice(prefix.length)}`;
       const forward = http.request(target, { method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
       req.pipe(forward);
     });
-    expect((await fetchRepository(await input(`${server.url}${prefix}`))).commit).toBe(repo.commit);
+    expect((await fetchRepository(await input(`${git.server.url}${prefix}`))).commit).toBe(repo.commit);
     expect(requestsTo(`${prefix}/info/refs`)).toHaveLength(2);
   });
 });
@@ -384,12 +378,12 @@ describe('a failing server through the queue and the worker', () => {
 
   it(`ends the submission failed with fault "submission" after one attempt (the fetch's own retry inside it), never retried by the queue`, async () => {
     const prefix = `/${unique('stack-down')}.git`;
-    server.route(prefix, (_req, res) => {
+    git.server.route(prefix, (_req, res) => {
       res.writeHead(503).end();
     });
     await using stack = await startStack(redis.url, { ASSAY_JOB_ATTEMPTS: '3' });
     await stack.startWorker();
-    const record = await stack.submit({ challenge: 'simple-api', repoUrl: `${server.url}${prefix}` });
+    const record = await stack.submit({ challenge: 'simple-api', repoUrl: `${git.server.url}${prefix}` });
     const started = Date.now();
     const final = await stack.waitForFinal(record.id, 60_000);
     expect(final.status).toBe('failed');
