@@ -18,7 +18,7 @@ import { chooseNodeVersion, readNodeRequirements, type AvailableNode } from './n
 import { planNode } from './node.ts';
 import { procfileArgv, readProcfileWeb } from './procfile.ts';
 import { planPython, type PythonPlanOptions } from './python.ts';
-import { startScriptHints } from './start-scripts.ts';
+import { skippedLifecycleHint, startScriptHints } from './start-scripts.ts';
 import type { PackageManager, RuntimePlan } from './types.ts';
 
 export type { InstallPlan, PackageManager, RuntimePlan } from './types.ts';
@@ -44,14 +44,16 @@ export async function planRuntime(dir: string, opts: PlanOptions): Promise<Runti
   if ('missing' in found) return found;
   const plan = found.runtime === 'node' ? await withNodeProject(dir, found, opts) : found;
   const web = await readProcfileWeb(dir);
-  const command = web ?? (plan.runtime === 'node' ? await npmStartScript(dir) : undefined);
-  const hints = command ? await startScriptHints(dir, command) : [];
+  const pkg = plan.runtime === 'node' ? await readJson(path.join(dir, 'package.json')) : undefined;
+  const command = web ?? npmStartScript(pkg);
+  const lifecycle = skippedLifecycleHint(pkg);
+  const hints = [...(command ? await startScriptHints(dir, command) : []), ...(lifecycle ? [lifecycle] : [])];
   const withHints = hints.length ? { ...plan, startHints: hints } : plan;
   return web ? { ...withHints, startArgv: procfileArgv(web, plan.runtime), startFrom: 'Procfile' } : { ...withHints, startFrom: 'convention' };
 }
 
-async function npmStartScript(dir: string): Promise<string | undefined> {
-  const start = ((await readJson(path.join(dir, 'package.json'))) as { scripts?: { start?: unknown } } | undefined)?.scripts?.start;
+function npmStartScript(pkg: unknown): string | undefined {
+  const start = (pkg as { scripts?: { start?: unknown } } | undefined)?.scripts?.start;
   return typeof start === 'string' ? start : undefined;
 }
 

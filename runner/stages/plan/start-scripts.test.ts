@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedPort, isCrlfScript, namedPaths, startScriptHints } from './start-scripts.ts';
+import { fixedPort, isCrlfScript, namedPaths, skippedLifecycleHint, startScriptHints } from './start-scripts.ts';
 
 describe('namedPaths', () => {
   it('finds the relative paths a command line names', () => {
@@ -54,5 +54,25 @@ describe('startScriptHints', () => {
     expect(await startScriptHints(dir, 'sh ./start.sh')).toEqual([expect.stringMatching(/^start\.sh has Windows \(CRLF\) line endings.*LF endings/)]);
     expect(await startScriptHints(dir, 'sh ok.sh')).toEqual([]);
     expect(await startScriptHints(dir, 'node server.js')).toEqual([]);
+  });
+
+  it('names an env file the start command reads and the repository lacks', async () => {
+    await writeFile(path.join(dir, '.env.example'), 'PORT=3000\n');
+    expect(await startScriptHints(dir, 'node --env-file=.env server.js')).toEqual([expect.stringMatching(/^the start command reads \.env \(--env-file\), which is not in the repository/)]);
+    expect(await startScriptHints(dir, 'node --env-file .env server.js')).toHaveLength(1);
+    expect(await startScriptHints(dir, 'node --env-file=.env.example server.js')).toEqual([]);
+  });
+});
+
+describe('skippedLifecycleHint', () => {
+  it('names the lifecycle script that would have built the project, when there is no build script', () => {
+    expect(skippedLifecycleHint({ scripts: { postinstall: 'tsc', start: 'node dist/index.js' } })).toMatch(/^package\.json's "postinstall" script \("tsc"\) was not run.*name the script "build"/);
+    expect(skippedLifecycleHint({ scripts: { 'heroku-postbuild': 'npm run compile' } })).toMatch(/"heroku-postbuild"/);
+  });
+
+  it('says nothing with a build script or without such scripts', () => {
+    expect(skippedLifecycleHint({ scripts: { postinstall: 'tsc', build: 'tsc' } })).toBeUndefined();
+    expect(skippedLifecycleHint({ scripts: { start: 'node .' } })).toBeUndefined();
+    expect(skippedLifecycleHint(undefined)).toBeUndefined();
   });
 });

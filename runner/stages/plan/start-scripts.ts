@@ -3,7 +3,8 @@
  * script saved with Windows line endings fails in ways that name neither the file nor the cause
  * (`set: Illegal option -`, `$'\r': command not found`), so the start step's reason says it
  * when the service does not start. So does a command line that fixes the port itself over the
- * PORT the grader gives (`PORT=3000 node server.js`).
+ * PORT the grader gives (`PORT=3000 node server.js`), one that reads an env file the repository
+ * does not have, and a lifecycle script that would have built the project elsewhere.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,11 +31,32 @@ export function fixedPort(command: string): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
+/** Lifecycle scripts of the project that npm runs around an install and Assay does not. */
+const SKIPPED_LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepare', 'heroku-postbuild'] as const;
+
+/**
+ * Without a build script, the first lifecycle script that would have built the project where
+ * npm or Heroku runs them (`"postinstall": "tsc"`): the install runs none. Pure.
+ */
+export function skippedLifecycleHint(pkg: unknown): string | undefined {
+  const scripts = (pkg as { scripts?: Record<string, unknown> } | null)?.scripts;
+  if (!scripts || typeof scripts !== 'object' || typeof scripts.build === 'string') return undefined;
+  const name = SKIPPED_LIFECYCLE.find((n) => typeof scripts[n] === 'string' && scripts[n].trim() !== '');
+  if (!name) return undefined;
+  return `package.json's "${name}" script (${JSON.stringify(String(scripts[name]).slice(0, 80))}) was not run, as the install runs no lifecycle scripts: if the service needs what it makes, name the script "build", which runs before the start`;
+}
+
 /** Hints for the start step's reason about `command` and the scripts it runs (paths relative to `dir`). */
 export async function startScriptHints(dir: string, command: string): Promise<string[]> {
   const hints: string[] = [];
   const port = fixedPort(command);
   if (port) hints.push(`the start command itself sets the port to ${port} (${JSON.stringify(command.slice(0, 120))}), over the PORT the grader gives: take it out and read PORT from the environment`);
+  for (const m of command.matchAll(/--env-file(?:=|\s+)(['"]?)([\w./-]+)\1(?=\s|$)/g)) {
+    const file = m[2]!.replace(/^\.\//, '');
+    if (!file.split('/').includes('..') && !(await isRegularFile(path.join(dir, file)))) {
+      hints.push(`the start command reads ${file} (--env-file), which is not in the repository (as a .gitignore'd file should not be): use --env-file-if-exists, or give every setting a default`);
+    }
+  }
   for (const name of namedPaths(command)) {
     const file = path.join(dir, name);
     if (!(await isRegularFile(file)) || (await stat(file)).size > MAX_SCRIPT_BYTES) continue;
