@@ -47,7 +47,10 @@ export async function planRuntime(dir: string, opts: PlanOptions): Promise<Runti
   const pkg = plan.runtime === 'node' ? await readJson(path.join(dir, 'package.json')) : undefined;
   const command = web ?? npmStartScript(pkg);
   const lifecycle = skippedLifecycleHint(pkg);
-  const hints = [...(command ? await startScriptHints(dir, command) : []), ...(lifecycle ? [lifecycle] : [])];
+  const hints = [...(command ? await startScriptHints(dir, command, pkg) : []), ...(lifecycle ? [lifecycle] : [])];
+  if (!web && plan.runtime === 'python' && plan.startArgv.at(-1) === 'main.py' && (await isRegularFile(path.join(dir, 'app.py')))) {
+    hints.push('main.py was started, as it comes before app.py: if the server is in app.py, rename it main.py or add a Procfile with the line "web: python3 app.py"');
+  }
   const withHints = hints.length ? { ...plan, startHints: hints } : plan;
   return web ? { ...withHints, startArgv: procfileArgv(web, plan.runtime), startFrom: 'Procfile' } : { ...withHints, startFrom: 'convention' };
 }

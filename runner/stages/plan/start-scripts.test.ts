@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedPort, isCrlfScript, namedPaths, skippedLifecycleHint, startScriptHints } from './start-scripts.ts';
+import { fixedPort, isCrlfScript, namedPaths, npxDownloads, skippedLifecycleHint, startScriptHints } from './start-scripts.ts';
 
 describe('namedPaths', () => {
   it('finds the relative paths a command line names', () => {
@@ -27,6 +27,20 @@ describe('fixedPort', () => {
 
   it('leaves the PORT the grader gives alone', () => {
     for (const command of ['node server.js --port $PORT', 'PORT=${PORT:-3000} node server.js', 'node server.js', 'APP_PORT=3000 node x.js']) expect(fixedPort(command), command).toBeUndefined();
+  });
+});
+
+describe('npxDownloads', () => {
+  it('names what npx would download: packages the dependencies do not name', () => {
+    expect(npxDownloads('npx nodemon server.js', {})).toEqual(['nodemon']);
+    expect(npxDownloads('npx --yes ts-node src/index.ts && npm exec serve', { dependencies: { serve: '14' } })).toEqual(['ts-node']);
+    expect(npxDownloads('npx @nestjs/cli@10 start', {})).toEqual(['@nestjs/cli']);
+  });
+
+  it('knows a bin by its package, and nothing without npx', () => {
+    expect(npxDownloads('npx tsc && node dist/index.js', { devDependencies: { typescript: '5' } })).toEqual([]);
+    expect(npxDownloads('npx nodemon server.js', { devDependencies: { nodemon: '3' } })).toEqual([]);
+    expect(npxDownloads('node server.js', {})).toEqual([]);
   });
 });
 

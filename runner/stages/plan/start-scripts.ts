@@ -4,7 +4,8 @@
  * (`set: Illegal option -`, `$'\r': command not found`), so the start step's reason says it
  * when the service does not start. So does a command line that fixes the port itself over the
  * PORT the grader gives (`PORT=3000 node server.js`), one that reads an env file the repository
- * does not have, and a lifecycle script that would have built the project elsewhere.
+ * does not have, a package npx would download, and a lifecycle script that would have built the
+ * project elsewhere.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -46,9 +47,31 @@ export function skippedLifecycleHint(pkg: unknown): string | undefined {
   return `package.json's "${name}" script (${JSON.stringify(String(scripts[name]).slice(0, 80))}) was not run, as the install runs no lifecycle scripts: if the service needs what it makes, name the script "build", which runs before the start`;
 }
 
+/** Bins whose package has another name. */
+const BIN_PACKAGES: Record<string, string> = { tsc: 'typescript', 'ts-node-dev': 'ts-node-dev', vite: 'vite' };
+
+/**
+ * The packages `npx <bin>` (or `npm exec <bin>`) would download: those the project's
+ * dependencies do not name. npx waits on the registry in the sandbox, which has no network, and
+ * the start times out with nothing in the log. Pure.
+ */
+export function npxDownloads(command: string, pkg: unknown): string[] {
+  const declared = new Set(['dependencies', 'devDependencies', 'optionalDependencies'].flatMap((f) => Object.keys(((pkg as Record<string, unknown> | null)?.[f] as object | undefined) ?? {})));
+  const out: string[] = [];
+  for (const m of command.matchAll(/(?:^|[\s;&|(])(?:npx|npm\s+exec)\s+(?:--?[\w-]+(?:=\S+)?\s+)*([@\w][\w./@-]*)/g)) {
+    const bin = m[1]!;
+    const name = Object.hasOwn(BIN_PACKAGES, bin) ? BIN_PACKAGES[bin]! : bin.replace(/(.)@[^/]*$/, '$1');
+    if (!declared.has(name) && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
 /** Hints for the start step's reason about `command` and the scripts it runs (paths relative to `dir`). */
-export async function startScriptHints(dir: string, command: string): Promise<string[]> {
+export async function startScriptHints(dir: string, command: string, pkg?: unknown): Promise<string[]> {
   const hints: string[] = [];
+  for (const name of npxDownloads(command, pkg)) {
+    hints.push(`the start command runs ${name} with npx, and ${name} is not among the dependencies: npx would download it, and the sandbox has no network; add it to devDependencies (npm install -D ${name})`);
+  }
   const port = fixedPort(command);
   if (port) hints.push(`the start command itself sets the port to ${port} (${JSON.stringify(command.slice(0, 120))}), over the PORT the grader gives: take it out and read PORT from the environment`);
   for (const m of command.matchAll(/--env-file(?:=|\s+)(['"]?)([\w./-]+)\1(?=\s|$)/g)) {

@@ -17,6 +17,7 @@ describe('exitedReason', () => {
 
   it('is the exit code alone otherwise, then the plan\'s hints', () => {
     expect(exitedReason(1, 'sh: 1: gunicorn: not found')).toBe('the service exited with code 1 before accepting connections');
+    expect(exitedReason(0, '')).toBe('the service exited with code 0 before accepting connections; the start command ended without an error instead of serving: it must keep running, listening on PORT');
     expect(exitedReason(2, '', ['start.sh has Windows (CRLF) line endings'])).toBe('the service exited with code 2 before accepting connections; start.sh has Windows (CRLF) line endings');
   });
 });

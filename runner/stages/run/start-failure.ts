@@ -19,6 +19,7 @@ export function exitedReason(exit: number | null, log: string, hints: readonly s
   if (missing) {
     parts.push(`the command "${missing.slice(0, 80)}" was not found: the sandbox has node, npm and npx (Node.js) or python3, and the packages the dependencies (package.json, requirements.txt) install; anything else the start command runs must be one of them`);
   }
+  if (exit === 0) parts.push('the start command ended without an error instead of serving: it must keep running, listening on PORT');
   return withHints(parts.join('; '), hints);
 }
 
