@@ -7,10 +7,9 @@
  * note and are graded as usual; a worker without the analysis image still grades.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChallengeRepository } from '../runner/challenges/repository.ts';
 import { loadConfig } from '../runner/config.ts';
 import { docker, images, uniqueId } from '../runner/devtools/env.ts';
@@ -19,19 +18,14 @@ import { gradeSubmission } from '../runner/pipeline/grade.ts';
 import type { Insights, InsightNote } from '../runner/report/insights.ts';
 import type { Report } from '../runner/report/schema.ts';
 import { countManaged, type Images } from '../runner/sandbox/index.ts';
+import { useScratch } from './support/scratch.ts';
 
 const log = createLogger('warn');
 // Room for the big and the many-files cases: the pack limits are the operator's, not the analyser's.
 const config = loadConfig({ ASSAY_PACK_MAX_FILES: '20000', ASSAY_PACK_MAX_BYTES: String(120 * 1024 * 1024), ASSAY_FETCH_MAX_BYTES: String(200 * 1024 * 1024) });
 const challenges = new ChallengeRepository('challenges', config.maxima);
 
-let scratch: string;
-beforeAll(async () => {
-  scratch = await mkdtemp(path.join(os.tmpdir(), 'assay-insights-'));
-});
-afterAll(async () => {
-  await rm(scratch, { recursive: true, force: true });
-});
+const scratch = useScratch('assay-insights-');
 
 async function grade(challengeId: string, localPath: string, imgs: Images = images): Promise<Report> {
   const submissionId = uniqueId('insights');
@@ -50,17 +44,6 @@ function insightsOf(report: Report): Insights {
 
 const notes = (i: Insights, analysis?: InsightNote['analysis']) => i.notes.filter((n) => !analysis || n.analysis === analysis);
 const changed = (i: Insights) => (i.diff ? i.diff.linesAdded + i.diff.linesRemoved : 0);
-
-/** A copy of a solution with extra files, in the scratch folder. */
-async function variantOf(dir: string, name: string, files: Record<string, string | Buffer>): Promise<string> {
-  const out = path.join(scratch, name);
-  await cp(dir, out, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(out, rel)), { recursive: true });
-    await writeFile(path.join(out, rel), content);
-  }
-  return out;
-}
 
 describe('references, starters and variants get insights that tell them apart', () => {
   it('debug-app: the starter has changed nothing, the half-fixed variant a little, the reference fixed the bugs and added tests', async () => {
@@ -126,7 +109,7 @@ describe('a repository that breaks an analyser gets a capped or partial insight 
   it('a syntax error, binary files, deeply nested code and folders', async () => {
     let deepDir = '';
     for (let i = 0; i < 45; i++) deepDir += `d${i}/`;
-    const dir = await variantOf(reference, 'broken-analysers', {
+    const dir = await scratch.variantOf(reference, 'broken-analysers', {
       'lib/broken.js': 'export function (\n',
       'lib/blob.js': Buffer.concat([Buffer.from('const a = 1;\n'), randomBytes(4096), Buffer.alloc(64)]),
       'assets/logo.png': randomBytes(20_000),
@@ -157,7 +140,7 @@ describe('a repository that breaks an analyser gets a capped or partial insight 
   });
 
   it('a 50 MB minified file is counted, not parsed', async () => {
-    const dir = await variantOf(reference, 'huge-minified', { 'public/app.min.js': Buffer.alloc(50 * 1024 * 1024, 'a=1;') });
+    const dir = await scratch.variantOf(reference, 'huge-minified', { 'public/app.min.js': Buffer.alloc(50 * 1024 * 1024, 'a=1;') });
     const report = await grade('simple-api', dir);
     expect(report.score.percent).toBe(100);
     const i = insightsOf(report);
@@ -170,7 +153,7 @@ describe('a repository that breaks an analyser gets a capped or partial insight 
   it('10,000 tiny files: lint and size stop at their caps, with a note', async () => {
     const files: Record<string, string> = {};
     for (let n = 0; n < 10_000; n++) files[`gen/${Math.floor(n / 500)}/f${n}.js`] = `export const v${n} = ${n};\n`;
-    const dir = await variantOf(reference, 'many-files', files);
+    const dir = await scratch.variantOf(reference, 'many-files', files);
     const report = await grade('simple-api', dir);
     expect(report.score.percent).toBe(100);
     const i = insightsOf(report);
@@ -182,7 +165,7 @@ describe('a repository that breaks an analyser gets a capped or partial insight 
   it('a run that ends before the pack gives up the early analysis container, without waiting for it', async () => {
     // The pack refuses the repository (too many files for this operator): the analyses never get their input.
     const strict = loadConfig({ ASSAY_PACK_MAX_FILES: '5' });
-    const dir = await variantOf('challenges/simple-api/starter', 'too-many-files', Object.fromEntries(Array.from({ length: 10 }, (_, n) => [`f${n}.txt`, 'x'])));
+    const dir = await scratch.variantOf('challenges/simple-api/starter', 'too-many-files', Object.fromEntries(Array.from({ length: 10 }, (_, n) => [`f${n}.txt`, 'x'])));
     const submissionId = uniqueId('insights');
     const t0 = Date.now();
     const report = await gradeSubmission({ submissionId, attempt: 1, challengeId: 'simple-api', localPath: dir }, { config: strict, docker, images, challenges, log });
@@ -195,7 +178,7 @@ describe('a repository that breaks an analyser gets a capped or partial insight 
 
   it('a submission with nothing to run gets hygiene, and a note instead of lint', async () => {
     const readme = '# My attempt\n\nI ran out of time.\n';
-    const dir = await variantOf('challenges/simple-api/starter', 'nothing-to-run', { 'README.md': readme });
+    const dir = await scratch.variantOf('challenges/simple-api/starter', 'nothing-to-run', { 'README.md': readme });
     await rm(path.join(dir, 'server.js'));
     await rm(path.join(dir, 'package.json'));
     const report = await grade('simple-api', dir);

@@ -5,15 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ChallengeRepository } from '../runner/challenges/repository.ts';
 import { loadConfig } from '../runner/config.ts';
 import { docker, images, uniqueId } from '../runner/devtools/env.ts';
-import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { createLogger } from '../runner/log.ts';
 import { gradeSubmission, type GradeInput } from '../runner/pipeline/grade.ts';
 import type { OwnTests } from '../runner/report/insights-tests.ts';
@@ -23,6 +21,8 @@ import { fetchHistory, fetchRepository } from '../runner/stages/fetch/index.ts';
 import { summariseHistory } from '../runner/stages/history/history.ts';
 import { planOwnTests } from '../runner/stages/own-tests/plan.ts';
 import { planRuntime } from '../runner/stages/plan/index.ts';
+import { useGitServer } from './support/grading.ts';
+import { useScratch } from './support/scratch.ts';
 
 const run = promisify(execFile);
 const log = createLogger('warn');
@@ -30,18 +30,8 @@ const config = loadConfig({ ASSAY_FETCH_ALLOW_HTTP: 'true', ASSAY_FETCH_ALLOW_PR
 const builtIn = new ChallengeRepository('challenges', config.maxima);
 const DEBUG = 'challenges/debug-app';
 
-let git: GitServer;
-let scratch: string;
-
-beforeAll(async () => {
-  git = await startGitServer();
-  scratch = await mkdtemp(path.join(os.tmpdir(), 'assay-own-tests-'));
-});
-
-afterAll(async () => {
-  await git?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
+const git = useGitServer();
+const scratch = useScratch('assay-own-tests-');
 
 async function grade(challengeId: string, source: Pick<GradeInput, 'localPath' | 'repoUrl'>, challenges = builtIn, cfg = config): Promise<Report> {
   const submissionId = uniqueId('own-tests');
@@ -62,17 +52,6 @@ function outcomes(own: OwnTests): Record<string, string> {
   return Object.fromEntries((own.bugsCaught?.details ?? []).map((d) => [d.id, d.outcome]));
 }
 
-/** A copy of a solution with extra files (hostile tests), in the scratch folder. */
-async function variantOf(dir: string, name: string, files: Record<string, string>): Promise<string> {
-  const out = path.join(scratch, name);
-  await cp(dir, out, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(out, rel)), { recursive: true });
-    await writeFile(path.join(out, rel), content);
-  }
-  return out;
-}
-
 interface Commit {
   files: Record<string, string>;
   author: string;
@@ -83,9 +62,9 @@ interface Commit {
 
 /** A repository on the loopback server with the given commits, oldest first (authors and dates as given). */
 async function historyRepo(name: string, base: string, commits: Commit[]): Promise<string> {
-  const work = path.join(scratch, `${name}-work`);
+  const work = path.join(scratch.dir, `${name}-work`);
   await cp(base, work, { recursive: true });
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, GIT_CONFIG_NOSYSTEM: '1', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@assay.invalid' };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch.dir, GIT_CONFIG_NOSYSTEM: '1', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@assay.invalid' };
   const gitIn = (cwd: string, args: string[], extra: Record<string, string> = {}) => run('git', ['-c', 'commit.gpgsign=false', ...args], { cwd, env: { ...env, ...extra } });
   await gitIn(work, ['init', '-q', '-b', 'main']);
   for (const c of commits) {
@@ -96,11 +75,11 @@ async function historyRepo(name: string, base: string, commits: Commit[]): Promi
     await gitIn(work, ['add', '-A']);
     await gitIn(work, ['commit', '-q', '--allow-empty', '-m', c.message], { GIT_AUTHOR_NAME: c.author, GIT_AUTHOR_EMAIL: c.email, GIT_AUTHOR_DATE: c.date });
   }
-  const bare = path.join(git.root, `${name}.git`);
-  await gitIn(git.root, ['init', '-q', '--bare', bare]);
+  const bare = path.join(git.server.root, `${name}.git`);
+  await gitIn(git.server.root, ['init', '-q', '--bare', bare]);
   await gitIn(work, ['push', '-q', bare, 'main:refs/heads/main']);
   await gitIn(bare, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
-  return `${git.url}/${name}.git`;
+  return `${git.server.url}/${name}.git`;
 }
 
 describe('debug-app: the candidate’s own tests and the planted bugs they catch', () => {
@@ -142,7 +121,7 @@ describe('debug-app: the candidate’s own tests and the planted bugs they catch
   });
 
   it('a submission whose own tests fail gets counts and failing names, and no mutant verdicts', async () => {
-    const dir = await variantOf(`${DEBUG}/reference/fixed`, 'failing-own-test', {
+    const dir = await scratch.variantOf(`${DEBUG}/reference/fixed`, 'failing-own-test', {
       'test/wrong.test.js': "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('expects the wrong total', () => assert.equal(1 + 1, 3));\n",
     });
     const report = await grade('debug-app', { localPath: dir });
@@ -181,7 +160,7 @@ describe('hostile own tests are capped and never fail the grade', () => {
 
   beforeAll(async () => {
     // debug-app with a 20 s test limit, so a test that never ends is stopped quickly.
-    const root = path.join(scratch, 'challenges');
+    const root = path.join(scratch.dir, 'challenges');
     await cp(DEBUG, path.join(root, 'debug-app'), { recursive: true });
     const file = path.join(root, 'debug-app', 'challenge.json');
     const manifest = JSON.parse(await readFile(file, 'utf8')) as { limits: Record<string, number> };
@@ -191,10 +170,10 @@ describe('hostile own tests are capped and never fail the grade', () => {
   });
 
   it('an endless loop, a fork bomb and tests that reach for the network', async () => {
-    const spin = await variantOf(`${DEBUG}/reference/fixed`, 'spin', {
+    const spin = await scratch.variantOf(`${DEBUG}/reference/fixed`, 'spin', {
       'test/spin.test.js': "import { test } from 'node:test';\ntest('never ends', () => { for (;;) {} });\n",
     });
-    const hostile = await variantOf(`${DEBUG}/reference/fixed`, 'fork-and-network', {
+    const hostile = await scratch.variantOf(`${DEBUG}/reference/fixed`, 'fork-and-network', {
       'test/hostile.test.js': [
         "import { test } from 'node:test';",
         "import { execFileSync } from 'node:child_process';",
@@ -268,7 +247,7 @@ describe('history', () => {
   /** Fetches the commit as the grading does, and its history beside it. */
   async function fetchBoth(url: string, maxCommits: number, maxBytes = 10 * 1024 * 1024) {
     const common = { repoUrl: url, policy: config.fetch.policy, timeoutMs: 20_000, maxBytes, lowSpeedBytesPerSecond: 1024, lowSpeedSeconds: 10, tokens: {} };
-    const fetched = fetchRepository({ ...common, destDir: await mkdtemp(path.join(scratch, 'fetch-')) });
+    const fetched = fetchRepository({ ...common, destDir: await mkdtemp(path.join(scratch.dir, 'fetch-')) });
     const history = fetchHistory({ ...common, maxCommits, commit: fetched.then((f) => f.commit) });
     return { fetched: await fetched, history: summariseHistory(await history, maxCommits) };
   }
