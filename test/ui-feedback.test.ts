@@ -5,53 +5,47 @@
  * onerror handler, a <script> and terminal escapes in the output) rendered inert and secrets
  * hidden. API on 127.0.0.1 with a real Redis; the submissions are made through the API.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../runner/report/schema.ts';
 import { fixtureReport, XSS } from '../runner/devtools/ui-fixture.ts';
-import { startTestApi, type TestApi } from './support/api-server.ts';
-import { launchChromium } from './support/ui-browser.ts';
+import { useUiServer } from './support/ui-browser.ts';
 import { feedbackChallenges, finishWith, HIDDEN_HINT, HOSTILE_HINT, type FeedbackChallenges } from './support/feedback-challenges.ts';
 
 const ADMIN = 'ui-feedback-admin-key-0123456789';
 const SECRET = 'sk_live_51HxTotallySecretValue';
 
-let server: TestApi;
 let challenges: FeedbackChallenges;
-let base: string;
-let browser: Browser;
 
+// Registered before the UI server: the challenges are made before it starts and removed after it closes.
 beforeAll(async () => {
   challenges = await feedbackChallenges({ hostile: { attempts: { max: 3 }, createHint: HOSTILE_HINT } });
-  server = await startTestApi({ ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_CHALLENGES_DIR: challenges.dir });
-  ({ base } = server);
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
   await challenges?.close();
 });
 
+const ui = useUiServer(() => ({ ASSAY_API_KEYS: `ops:admin:${ADMIN}`, ASSAY_CHALLENGES_DIR: challenges.dir }));
+
 /** A submission made through the API, then ended with the report `edit` makes of the fixture's. */
 async function submitted(email: string, edit: (r: Report) => Report = (r) => r): Promise<{ id: string; token: string }> {
-  const res = await fetch(`${base}/v1/submissions`, {
+  const res = await fetch(`${ui.base}/v1/submissions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ challenge: 'hostile', repoUrl: 'https://93.184.215.14/acme/solution.git', candidate: { email } }),
   });
   expect(res.status).toBe(202);
   const { id, accessToken } = (await res.json()) as { id: string; accessToken: string };
-  await finishWith(server.api.store, id, edit(fixtureReport(id, { challenge: 'hostile', percent: 40 })));
+  await finishWith(ui.server.api.store, id, edit(fixtureReport(id, { challenge: 'hostile', percent: 40 })));
   return { id, token: accessToken };
 }
 
 /** Opens the candidate's link in a fresh context; returns the page once the results are in. */
 async function openAsCandidate(id: string, token: string): Promise<{ page: Page; close: () => Promise<void> }> {
-  const context = await browser.newContext();
+  const context = await ui.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base}/v1/submissions/${id}/report.html#token=${token}`);
+  await page.goto(`${ui.base}/v1/submissions/${id}/report.html#token=${token}`);
   await page.locator('h2', { hasText: 'Tests you can see' }).waitFor();
   return { page, close: () => context.close() };
 }

@@ -6,9 +6,9 @@
  * app listens on 127.0.0.1 with a real Redis; reports are stored as the worker stores them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiProcess } from '../api/wire.ts';
 import { fixtureInsights } from '../runner/devtools/insights-fixture.ts';
 import { fixtureReport, XSS } from '../runner/devtools/ui-fixture.ts';
@@ -16,25 +16,15 @@ import type { Insights } from '../runner/report/insights.ts';
 import { ReportSchema, type Report } from '../runner/report/schema.ts';
 import { newSubmissionRecord, type SubmissionRecord } from '../runner/store/submissions.ts';
 import { webhookPayload } from '../runner/webhooks/deliver.ts';
-import { startTestApi, type TestApi } from './support/api-server.ts';
-import { launchChromium } from './support/ui-browser.ts';
+import { useUiServer } from './support/ui-browser.ts';
 
 const REVIEWER = 'insights-reviewer-key-0123456789';
 
-let server: TestApi;
+const ui = useUiServer({ ASSAY_API_KEYS: `rita:reviewer:${REVIEWER}` });
 let api: ApiProcess;
-let base: string;
-let browser: Browser;
 
-beforeAll(async () => {
-  server = await startTestApi({ ASSAY_API_KEYS: `rita:reviewer:${REVIEWER}` });
-  ({ api, base } = server);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+beforeAll(() => {
+  ({ api } = ui.server);
 });
 
 /** A completed submission whose report carries `insights` (or is a v1 report without them), stored as the worker stores it. */
@@ -53,9 +43,9 @@ async function seed(report: (id: string) => Report | Record<string, unknown>): P
 const withInsights = (insights: Insights) => (id: string): Report => ({ ...fixtureReport(id, { challenge: 'debug-app', percent: 90 }), insights });
 
 async function login(page: Page): Promise<void> {
-  await page.goto(`${base}/ui/login`);
+  await page.goto(`${ui.base}/ui/login`);
   await page.fill('#key', REVIEWER);
-  await Promise.all([page.waitForURL(`${base}/ui`), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForURL(`${ui.base}/ui`), page.click('button[type=submit]')]);
 }
 
 const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
@@ -63,10 +53,10 @@ const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwne
 describe('the reviewer page', () => {
   it('shows the Insights panel: severity bars in SVG, findings linked to their line in the diff, hygiene, size, notes; candidate text inert', async () => {
     const { record } = await seed(withInsights(fixtureInsights({ hostile: true })));
-    const context = await browser.newContext();
+    const context = await ui.browser.newContext();
     const page = await context.newPage();
     await login(page);
-    await page.goto(`${base}/ui/submissions/${record.id}`);
+    await page.goto(`${ui.base}/ui/submissions/${record.id}`);
     const panel = page.locator('[data-testid=insights]');
     await expect(panel.locator('h2').textContent()).resolves.toContain('Insights');
 
@@ -113,9 +103,9 @@ describe('the reviewer page', () => {
 
   it('shows the candidate’s own tests, the bugs they catch and the commit timeline in SVG; candidate text inert', async () => {
     const { record } = await seed(withInsights(fixtureInsights({ hostile: true })));
-    const page = await browser.newPage();
+    const page = await ui.browser.newPage();
     await login(page);
-    await page.goto(`${base}/ui/submissions/${record.id}`);
+    await page.goto(`${ui.base}/ui/submissions/${record.id}`);
     const own = page.locator('[data-insight=ownTests]');
     await expect(own.locator('[data-testid=own-tests-summary]').textContent()).resolves.toMatch(/passed 11 passed, 0 failed, 0 skipped of 11 · 2\.1 s · node --test test\/\*\.test\.js/);
     await expect(own.locator('[data-testid=own-coverage]').textContent()).resolves.toBe('Coverage: lines 89.03% · branches 70.45% · functions 86% (Node.js)');
@@ -152,9 +142,9 @@ describe('the reviewer page', () => {
     insights.history = { status: 'none', reason: 'graded from a local folder: no history', commits: 0, maxCommits: 200, truncated: false, activeDays: 0, authors: 0, testCommits: 0, linesAdded: 0, linesRemoved: 0, timeline: [] };
     insights.ownTests = { status: 'error', reason: 'the test command was stopped at its time limit of 60000 ms', command: 'npm test', verdict: 'timeout', durationMs: 60_012 };
     const { record } = await seed(withInsights(insights));
-    const page = await browser.newPage();
+    const page = await ui.browser.newPage();
     await login(page);
-    await page.goto(`${base}/ui/submissions/${record.id}`);
+    await page.goto(`${ui.base}/ui/submissions/${record.id}`);
     await expect(page.locator('[data-testid=history-none]').textContent()).resolves.toBe('No history: graded from a local folder: no history');
     await expect(page.locator('[data-testid=history-timeline]').count()).resolves.toBe(0);
     await expect(page.locator('[data-testid=own-tests-summary]').textContent()).resolves.toBe('error 60.0 s · npm test · the test command was stopped at its time limit of 60000 ms');
@@ -170,9 +160,9 @@ describe('the reviewer page', () => {
     });
     const stored = await api.store.getReport(record.id);
     expect(ReportSchema.parse(stored).schemaVersion).toBe(1);
-    const page = await browser.newPage();
+    const page = await ui.browser.newPage();
     await login(page);
-    await page.goto(`${base}/ui/submissions/${record.id}`);
+    await page.goto(`${ui.base}/ui/submissions/${record.id}`);
     await expect(page.locator('[data-testid=score]').count()).resolves.toBe(1);
     await expect(page.locator('[data-testid=insights]').count()).resolves.toBe(0);
     await page.close();
@@ -197,7 +187,7 @@ describe('the API, the candidate view and webhooks', () => {
     expect(JSON.stringify(candidate.body)).not.toContain('Lovelace'); // commit authors stay with reviewers
     expect(JSON.stringify(candidate.body)).not.toContain('oversell'); // and so do the planted bugs
     // The webhook body carries the same JSON as the reviewer's report.
-    expect(JSON.parse(JSON.stringify(webhookPayload(record, base, report))).insights).toEqual(reviewer.body.insights);
+    expect(JSON.parse(JSON.stringify(webhookPayload(record, ui.base, report))).insights).toEqual(reviewer.body.insights);
   });
 
   it('with the challenge showing own tests to candidates: their JSON and page carry the summary, never the bugs caught or the output', async () => {
@@ -211,8 +201,8 @@ describe('the API, the candidate view and webhooks', () => {
     const json = JSON.stringify(candidate.body);
     for (const hidden of ['oversell', 'bugsCaught', 'TAP version', 'Lovelace', 'AKIA']) expect(json).not.toContain(hidden);
 
-    const page = await browser.newPage();
-    await page.goto(`${base}/v1/submissions/${record.id}/report.html#token=${token}`);
+    const page = await ui.browser.newPage();
+    await page.goto(`${ui.base}/v1/submissions/${record.id}/report.html#token=${token}`);
     const section = page.locator('[data-testid=candidate-own-tests]');
     await section.waitFor();
     await expect(section.locator('[data-testid=own-tests-summary]').textContent()).resolves.toContain('11 passed, 0 failed, 0 skipped of 11');
@@ -230,8 +220,8 @@ describe('the API, the candidate view and webhooks', () => {
     expect(JSON.stringify(candidate.body)).not.toContain('AKIA'); // hygiene stays with reviewers
     expect(JSON.stringify(candidate.body)).not.toContain('toCents'); // and so does the diff
 
-    const page = await browser.newPage();
-    await page.goto(`${base}/v1/submissions/${record.id}/report.html#token=${token}`);
+    const page = await ui.browser.newPage();
+    await page.goto(`${ui.base}/v1/submissions/${record.id}/report.html#token=${token}`);
     const section = page.locator('[data-testid=candidate-insights]');
     await section.waitFor();
     await expect(section.locator('[data-testid=lint-per-1000]').textContent()).resolves.toBe('12.1');

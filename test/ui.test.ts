@@ -4,51 +4,40 @@
  * (a <script> tag and ANSI escapes in a test message, a step log, a flag and the candidate's
  * name); the test checks it renders as inert text.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SubmissionRecord, SubmissionStore } from '../runner/store/submissions.ts';
 import { seedSubmission, XSS } from '../runner/devtools/ui-fixture.ts';
-import { startTestApi, type TestApi } from './support/api-server.ts';
-import { launchChromium } from './support/ui-browser.ts';
+import { useUiServer } from './support/ui-browser.ts';
 
 const ADMIN = 'ui-admin-key-0123456789abcdef';
 const REVIEWER = 'ui-reviewer-key-0123456789ab';
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=2">Mallory';
 
-let server: TestApi;
+const ui = useUiServer({ ASSAY_API_KEYS: `ada:admin:${ADMIN},rita:reviewer:${REVIEWER}` });
 let store: SubmissionStore;
-let base: string;
-let browser: Browser;
 let hostile: SubmissionRecord;
 let queued: SubmissionRecord;
 
 beforeAll(async () => {
-  server = await startTestApi({ ASSAY_API_KEYS: `ada:admin:${ADMIN},rita:reviewer:${REVIEWER}` });
-  ({ base } = server);
-  store = server.api.store;
+  store = ui.server.api.store;
   hostile = (await seedSubmission(store, { candidate: { name: HOSTILE_NAME, email: 'mallory@example.com' }, percent: 40 })).record;
   await seedSubmission(store, { candidate: { name: 'Grace' }, percent: 90, hostile: false });
   queued = (await seedSubmission(store, { candidate: { name: 'Quinn' }, status: 'queued' })).record;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 async function login(page: Page, key: string): Promise<void> {
-  await page.goto(`${base}/ui`);
+  await page.goto(`${ui.base}/ui`);
   expect(new URL(page.url()).pathname).toBe('/ui/login');
   await page.fill('#key', key);
-  await Promise.all([page.waitForURL(`${base}/ui`), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForURL(`${ui.base}/ui`), page.click('button[type=submit]')]);
 }
 
 describe('reviewer UI', () => {
   it('refuses a wrong key, then logs in with an HttpOnly SameSite=Strict session cookie', async () => {
-    const context = await browser.newContext();
+    const context = await ui.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${base}/ui/login`);
+    await page.goto(`${ui.base}/ui/login`);
     await page.fill('#key', 'wrong-key-0123456789abcdef');
     const refused = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/ui/login') && r.request().method() === 'POST'), page.click('button[type=submit]')]);
     expect(refused[0].status()).toBe(401);
@@ -61,7 +50,7 @@ describe('reviewer UI', () => {
   });
 
   it('shows the dashboard ranked by score, auto-refreshing while something is queued, with candidate text inert', async () => {
-    const context = await browser.newContext();
+    const context = await ui.browser.newContext();
     const page = await context.newPage();
     await login(page, REVIEWER);
     const response = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/ui/challenges/simple-api')), page.click('a[href="/ui/challenges/simple-api"]')]);
@@ -76,19 +65,19 @@ describe('reviewer UI', () => {
     await expect(page.locator('img').count()).resolves.toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 
-    await page.goto(`${base}/ui/challenges/simple-api?status=completed`);
+    await page.goto(`${ui.base}/ui/challenges/simple-api?status=completed`);
     await expect(rows.count()).resolves.toBe(2);
     await expect(page.locator('meta[http-equiv=refresh]').count()).resolves.toBe(0);
     await context.close();
   });
 
   it('shows a report: score, categories, hidden tests marked hidden, step logs with cut bytes; <script> and ANSI escapes are inert text', async () => {
-    const context = await browser.newContext();
+    const context = await ui.browser.newContext();
     const page = await context.newPage();
     await login(page, REVIEWER);
-    await page.goto(`${base}/ui/challenges/simple-api`);
+    await page.goto(`${ui.base}/ui/challenges/simple-api`);
     await page.click(`a[href="/ui/submissions/${hostile.id}"]`);
-    await page.waitForURL(`${base}/ui/submissions/${hostile.id}`);
+    await page.waitForURL(`${ui.base}/ui/submissions/${hostile.id}`);
 
     await expect(page.locator('[data-testid=score]').textContent()).resolves.toMatch(/^\d+(\.\d)?%$/);
     await expect(page.locator('meter').count()).resolves.toBe(2);
@@ -128,16 +117,16 @@ describe('reviewer UI', () => {
   });
 
   it('lets an admin rerun through a CSRF-protected form, and refuses a forged one', async () => {
-    const context = await browser.newContext();
+    const context = await ui.browser.newContext();
     const page = await context.newPage();
     await login(page, ADMIN);
-    await page.goto(`${base}/ui/submissions/${hostile.id}`);
+    await page.goto(`${ui.base}/ui/submissions/${hostile.id}`);
 
-    const forged = await page.request.post(`${base}/ui/submissions/${hostile.id}/rerun`, { form: { csrf: 'forged' }, maxRedirects: 0 });
+    const forged = await page.request.post(`${ui.base}/ui/submissions/${hostile.id}/rerun`, { form: { csrf: 'forged' }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
     expect((await store.get(hostile.id))!.runs).toBe(1);
 
-    await Promise.all([page.waitForURL(`${base}/ui/submissions/${hostile.id}`), page.click('form[action$="/rerun"] button')]);
+    await Promise.all([page.waitForURL(`${ui.base}/ui/submissions/${hostile.id}`), page.click('form[action$="/rerun"] button')]);
     const after = await store.get(hostile.id);
     expect(after).toMatchObject({ runs: 2, status: 'queued' });
     await expect(page.locator('main').textContent()).resolves.toContain('run 2 queued');
@@ -145,17 +134,17 @@ describe('reviewer UI', () => {
     await expect(page.locator('[data-testid=score]').count()).resolves.toBe(1);
 
     // Cancel the queued rerun from its page.
-    await Promise.all([page.waitForURL(`${base}/ui/submissions/${hostile.id}`), page.click('form[action$="/cancel"] button')]);
+    await Promise.all([page.waitForURL(`${ui.base}/ui/submissions/${hostile.id}`), page.click('form[action$="/cancel"] button')]);
     expect((await store.get(hostile.id))!.status).toBe('canceled');
     await context.close();
   });
 
   it('logs out; the pages then ask for a login again', async () => {
-    const context = await browser.newContext();
+    const context = await ui.browser.newContext();
     const page = await context.newPage();
     await login(page, REVIEWER);
-    await Promise.all([page.waitForURL(`${base}/ui/login`), page.click('header button')]);
-    await page.goto(`${base}/ui/submissions/${queued.id}`);
+    await Promise.all([page.waitForURL(`${ui.base}/ui/login`), page.click('header button')]);
+    await page.goto(`${ui.base}/ui/submissions/${queued.id}`);
     expect(new URL(page.url()).pathname).toBe('/ui/login');
     await context.close();
   });
