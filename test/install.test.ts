@@ -14,10 +14,7 @@ const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'assay-deps-cache-'));
 const grading = useGradingStack({ env: { ASSAY_DEPS_CACHE_DIR: cacheDir, ASSAY_WORKER_CONCURRENCY: '1' } });
 
 async function grade(dir: string, files?: Record<string, string>) {
-  const repo = await grading.git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files ?? { dir });
-  const record = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
-  await grading.stack.waitForFinal(record.id, 240_000);
-  return (await grading.stack.store.getReport(record.id))!;
+  return (await grading.grade(files ?? { dir }, { timeoutMs: 240_000 })).report!;
 }
 
 describe('install', () => {

@@ -45,10 +45,8 @@ afterAll(() => {
 });
 
 async function grade(files: Record<string, string> | { dir: string }) {
-  const repo = await grading.git.addRepo(`r-${Math.random().toString(36).slice(2, 10)}`, files);
-  const record = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
-  const final = await grading.stack.waitForFinal(record.id, 120_000);
-  return { final, report: (await grading.stack.store.getReport(record.id))! };
+  const { final, report } = await grading.grade(files, { timeoutMs: 120_000 });
+  return { final, report: report! };
 }
 
 describe('a kill the engine refuses', () => {

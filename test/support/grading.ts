@@ -8,14 +8,15 @@
  * ```ts
  * const grading = useGradingStack({ env: { ASSAY_WORKER_CONCURRENCY: '1' } });
  * it('grades', async () => {
- *   const repo = await grading.git.addRepo('r', { dir });
- *   const record = await grading.stack.submit({ challenge: 'simple-api', repoUrl: repo.url });
+ *   const { final, report } = await grading.grade({ dir: 'challenges/simple-api/reference/node' });
+ *   await request(grading.stack.api.app).get(`/v1/submissions/${final.id}`);
  * });
  * ```
  *
- * vitest runs afterAll hooks in the reverse order of their registration: a file's own
- * afterAll registered after this call runs before the stack closes, one registered before it
- * runs after Redis has stopped.
+ * vitest runs beforeAll hooks in the order of their registration and afterAll hooks in the
+ * reverse order: a file's own hooks registered after this call run once the stack is up and
+ * before it closes; hooks registered before it (a pip index, a webhook receiver) start before
+ * the stack and close after Redis has stopped. useGitServer is git over HTTP alone.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startGitServer, type GitServer } from '../../runner/devtools/git-server.ts';
