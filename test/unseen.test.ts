@@ -2,8 +2,9 @@
  * Unseen submissions (test/fixtures/unseen/<case>/): repository shapes candidates use that the
  * realistic set does not cover, each graded end to end through the API's path (git, queue,
  * worker, Docker) to the result its case.json states: the score a working one deserves, or for
- * a shape Assay cannot run, the reason a candidate can act on. `_shared/` holds the task-list
- * handler several cases copy in (`copies`), so each case is only the part that makes it a shape.
+ * a shape Assay cannot run, the reason a candidate can act on. Most cases take the task-list
+ * logic from the challenge's reference solution (`copies` from GENERATED), so each case is only
+ * the part that makes it a shape.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -37,7 +38,7 @@ interface CaseSpec {
    * here), whose express throws: the installed tree must be the one that runs.
    */
   committedNodeModules?: number;
-  /** Files copied into the repository: path in it -> path under ROOT. */
+  /** Files copied into the repository: path in it -> path under ROOT, or one of GENERATED's names. */
   copies?: Record<string, string>;
   why: string;
 }
@@ -45,6 +46,22 @@ interface CaseSpec {
 const cases = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(path.join(ROOT, d.name, 'case.json')))
   .map((d) => ({ name: d.name, dir: path.join(ROOT, d.name), spec: JSON.parse(readFileSync(path.join(ROOT, d.name, 'case.json'), 'utf8')) as CaseSpec }));
+
+const REFERENCE = 'challenges/simple-api/reference';
+/**
+ * Files made from the challenge's reference solutions rather than kept here as copies: the
+ * Python one as it is, and the Node one as a CommonJS module exporting its server not yet
+ * listening, so each case listens its own way.
+ */
+const GENERATED: Record<string, () => string> = {
+  '@reference-python': () => readFileSync(path.join(REFERENCE, 'python/main.py'), 'utf8'),
+  '@reference-handler': () => {
+    const server = readFileSync(path.join(REFERENCE, 'node/server.js'), 'utf8');
+    const listen = server.lastIndexOf('server.listen(');
+    if (listen < 0) throw new Error('the simple-api reference no longer ends with server.listen(');
+    return `${server.slice(0, listen)}module.exports = { createTaskServer: () => server };\n`;
+  },
+};
 
 let redis: TestRedis;
 let git: GitServer;
@@ -75,7 +92,11 @@ async function grade(c: (typeof cases)[number]): Promise<Report> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'assay-unseen-'));
   try {
     await cp(c.dir, work, { recursive: true, filter: (src) => path.basename(src) !== 'case.json' });
-    for (const [target, source] of Object.entries(c.spec.copies ?? {})) await cp(path.join(ROOT, source), path.join(work, target));
+    for (const [target, source] of Object.entries(c.spec.copies ?? {})) {
+      await mkdir(path.dirname(path.join(work, target)), { recursive: true });
+      if (Object.hasOwn(GENERATED, source)) await writeFile(path.join(work, target), GENERATED[source]!());
+      else await cp(path.join(ROOT, source), path.join(work, target));
+    }
     if (c.spec.committedNodeModules) await commitNodeModules(work, c.spec.committedNodeModules);
     const repo = await git.addRepo(`${c.name}-${Math.random().toString(36).slice(2, 8)}`, { dir: work });
     const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url, ...(c.spec.path ? { path: c.spec.path } : {}) });
