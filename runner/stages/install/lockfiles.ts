@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
-import { isRegistrySpec, checkOverrideSpecs, PACKAGE_NAME } from './dependency-policy.ts';
+import { isRegistrySpec, checkOverrideSpecs, PACKAGE_NAME, WORKSPACES_UNSUPPORTED } from './dependency-policy.ts';
 
 // A webpack bundle in CommonJS: its exports are only reliably there through require (under tsx and vitest alike).
 const lockfile = createRequire(import.meta.url)('@yarnpkg/lockfile') as typeof import('@yarnpkg/lockfile');
@@ -179,7 +179,7 @@ export function checkYarnBerryLock(text: string, registry: string): LockfileChec
     for (const d of descriptors) if (!berryDescriptorOk(d)) problems.push(`${where}: ${JSON.stringify(d.slice(0, 100))} must come from the registry`);
     if (!berryDescriptorOk(resolution)) problems.push(`${where}: resolves to ${JSON.stringify(resolution.slice(0, 100))}, not the registry`);
   }
-  if (roots > 1) problems.push('yarn.lock has several workspaces: workspaces are not supported, submit one package (the repository root)');
+  if (roots > 1) problems.push(`yarn.lock has several workspaces: ${WORKSPACES_UNSUPPORTED}`);
   return { problems: dedupe(problems) };
 }
 
@@ -205,7 +205,7 @@ export function checkPnpmLock(text: string, registry: string): LockfileCheck {
   const importers = isObject(lock.importers) ? lock.importers : { '.': lock };
   for (const [importer, deps] of Object.entries(importers)) {
     if (importer !== '.') {
-      problems.push(`pnpm-lock.yaml: importer ${JSON.stringify(importer.slice(0, 60))}: workspaces are not supported, submit one package (the repository root)`);
+      problems.push(`pnpm-lock.yaml: importer ${JSON.stringify(importer.slice(0, 60))}: ${WORKSPACES_UNSUPPORTED}`);
       continue;
     }
     if (!isObject(deps)) continue;
@@ -264,7 +264,7 @@ export function checkPnpmWorkspace(text: string): LockfileCheck {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(doc.value)) {
     if (!PNPM_WORKSPACE_KEYS.has(key)) problems.push(`pnpm-workspace.yaml: the setting ${JSON.stringify(key.slice(0, 60))} is not supported (only the build allow-lists are)`);
-    else if (key === 'packages' && !(Array.isArray(value) && value.every((p) => p === '.'))) problems.push('pnpm-workspace.yaml: workspaces are not supported, submit one package (the repository root)');
+    else if (key === 'packages' && !(Array.isArray(value) && value.every((p) => p === '.'))) problems.push(`pnpm-workspace.yaml: ${WORKSPACES_UNSUPPORTED}`);
   }
   return { problems };
 }
