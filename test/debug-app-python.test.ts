@@ -14,10 +14,7 @@ const DIR = `challenges/${CHALLENGE}`;
 const grading = useGradingStack();
 
 async function grade(dir: string): Promise<Report> {
-  const repo = await grading.git.addRepo(`${dir.replace(/[^a-z0-9]+/gi, '-')}-${Math.random().toString(36).slice(2, 8)}`, { dir });
-  const record = await grading.stack.submit({ challenge: CHALLENGE, repoUrl: repo.url });
-  const final = await grading.stack.waitForFinal(record.id);
-  const report = await grading.stack.store.getReport(record.id);
+  const { repo, final, report } = await grading.grade({ dir }, { challenge: CHALLENGE, name: dir.replace(/[^a-z0-9]+/gi, '-') });
   expect(report, `report of ${dir}`).toBeDefined();
   expect(final.status).toBe('completed');
   expect(report!.runtime).toBe('python');

@@ -11,14 +11,11 @@ import { useGradingStack } from './support/grading.ts';
 const grading = useGradingStack();
 
 async function gradeDir(challenge: string, dir: string, name = dir.replace(/[^a-z0-9]+/gi, '-')): Promise<{ report: Report; id: string }> {
-  const repo = await grading.git.addRepo(`${name}-${Math.random().toString(36).slice(2, 8)}`, { dir });
-  const record = await grading.stack.submit({ challenge, repoUrl: repo.url });
-  const final = await grading.stack.waitForFinal(record.id);
-  const report = await grading.stack.store.getReport(record.id);
+  const { repo, final, report } = await grading.grade({ dir }, { challenge, name });
   expect(report, `report of ${dir}`).toBeDefined();
   expect(final.status).toBe(report!.status);
   expect(report!.commit).toBe(repo.commit);
-  return { report: report!, id: record.id };
+  return { report: report!, id: final.id };
 }
 
 function expectConsistentScore(report: Report) {

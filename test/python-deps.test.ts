@@ -58,10 +58,7 @@ async function service(files: Record<string, string | null> = {}): Promise<{ dir
 }
 
 async function grade(on: Stack, repo: { dir: string } | Record<string, string>): Promise<Report> {
-  const r = await grading.git.addRepo(`py-${Math.random().toString(36).slice(2, 10)}`, repo);
-  const record = await on.submit({ challenge: 'simple-api', repoUrl: r.url });
-  await on.waitForFinal(record.id, 300_000);
-  return (await on.store.getReport(record.id))!;
+  return (await grading.grade(repo, { on, timeoutMs: 300_000, name: 'py' })).report!;
 }
 
 const step = (r: Report, name: string) => r.steps.find((s) => s.name === name);
@@ -195,14 +192,11 @@ describe('whose fault a failed pip install is', () => {
 
   it('an index that cannot be reached is the platform\'s failure, retried and never blamed on the candidate', async () => {
     await withStack(index.refusedUrl, async (s) => {
-      const r = await grading.git.addRepo(`py-${Math.random().toString(36).slice(2, 10)}`, await service());
-      const record = await s.submit({ challenge: 'simple-api', repoUrl: r.url });
-      await s.waitForFinal(record.id, 300_000);
-      const report = (await s.store.getReport(record.id))!;
+      const report = await grade(s, await service());
       expect(report.status).toBe('failed');
       expect(report.error).toMatchObject({ fault: 'platform', code: 'REGISTRY_UNAVAILABLE' });
       expect(report.error?.message).toMatch(/not the candidate's fault/);
-      expect((await s.queue.grading.getJob(record.id))?.attemptsMade).toBe(2);
+      expect((await s.queue.grading.getJob(report.submissionId))?.attemptsMade).toBe(2);
     });
   });
 
