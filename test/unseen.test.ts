@@ -1,7 +1,8 @@
 /**
  * Unseen submissions (test/fixtures/unseen/<case>/): repository shapes candidates use that the
- * realistic set does not cover, each graded end to end through the API's path (git, queue,
- * worker, Docker) to the result its case.json states: the score a working one deserves, or for
+ * realistic set does not cover, each submitted through POST /v1/submissions and graded end to
+ * end (git, queue, worker, Docker) to the result its case.json states, the reasons checked in
+ * the candidate's own view of the report: the score a working one deserves, or for
  * a shape Assay cannot run, the reason a candidate can act on. Most cases take the task-list
  * logic from the challenge's reference solution (`copies` from GENERATED), so each case is only
  * the part that makes it a shape.
@@ -10,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '../runner/devtools/git-server.ts';
 import { startPipIndex, type PipIndex } from '../runner/devtools/pip-index.ts';
@@ -19,6 +21,7 @@ import { testPackages } from '../runner/devtools/wheels.ts';
 import type { Report } from '../runner/report/schema.ts';
 
 const ROOT = 'test/fixtures/unseen';
+const SUBMITTER = 'unseen-submitter-key-0123456789';
 
 interface CaseSpec {
   path?: string;
@@ -70,7 +73,8 @@ let pipIndex: PipIndex | undefined;
 
 beforeAll(async () => {
   [redis, git] = await Promise.all([startRedis(), startGitServer()]);
-  const env: Record<string, string> = { ASSAY_WORKER_CONCURRENCY: '2' };
+  // Submitted as an integration would: POST /v1/submissions with a submitter's key.
+  const env: Record<string, string> = { ASSAY_WORKER_CONCURRENCY: '2', ASSAY_API_KEYS: `unseen:submitter:${SUBMITTER}`, ASSAY_RATE_LIMIT_PER_MINUTE: '600' };
   if (cases.some((c) => c.spec.needs?.includes('pip-index'))) {
     // PyPI is out of reach: a PEP 503 index on the install network, serving wheels built here.
     pipIndex = await startPipIndex({ wheels: testPackages() });
@@ -88,7 +92,7 @@ afterAll(async () => {
 });
 
 /** The case's folder without case.json, plus its copies, committed and submitted; its report. */
-async function grade(c: (typeof cases)[number]): Promise<Report> {
+async function grade(c: (typeof cases)[number]): Promise<{ report: Report; candidateView: string }> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'assay-unseen-'));
   try {
     await cp(c.dir, work, { recursive: true, filter: (src) => path.basename(src) !== 'case.json' });
@@ -99,9 +103,17 @@ async function grade(c: (typeof cases)[number]): Promise<Report> {
     }
     if (c.spec.committedNodeModules) await commitNodeModules(work, c.spec.committedNodeModules);
     const repo = await git.addRepo(`${c.name}-${Math.random().toString(36).slice(2, 8)}`, { dir: work });
-    const record = await stack.submit({ challenge: 'simple-api', repoUrl: repo.url, ...(c.spec.path ? { path: c.spec.path } : {}) });
-    await stack.waitForFinal(record.id, 480_000);
-    return (await stack.store.getReport(record.id))!;
+    const created = await request(stack.api.app)
+      .post('/v1/submissions')
+      .set('Authorization', `Bearer ${SUBMITTER}`)
+      .send({ challenge: 'simple-api', repoUrl: repo.url, ...(c.spec.path ? { path: c.spec.path } : {}) });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const { id, accessToken } = created.body as { id: string; accessToken: string };
+    await stack.waitForFinal(id, 480_000);
+    // What the candidate reads: their view of the report, with their access token.
+    const candidate = await request(stack.api.app).get(`/v1/submissions/${id}/report`).set('Authorization', `Bearer ${accessToken}`);
+    expect(candidate.status).toBe(200);
+    return { report: (await stack.store.getReport(id))!, candidateView: JSON.stringify(candidate.body) };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -126,7 +138,7 @@ function explain(r: Report): string {
 
 describe.each(cases.map((c) => [c.name, c] as const))('unseen %s', (_name, c) => {
   it(c.spec.why, async () => {
-    const report = await grade(c);
+    const { report, candidateView } = await grade(c);
     expect(report.status, explain(report)).toBe(c.spec.status ?? 'completed');
     expect(report.score.percent, explain(report)).toBeGreaterThanOrEqual(c.spec.minPercent ?? 100);
     expect(report.score.percent, explain(report)).toBeLessThanOrEqual(c.spec.maxPercent ?? 100);
@@ -135,6 +147,9 @@ describe.each(cases.map((c) => [c.name, c] as const))('unseen %s', (_name, c) =>
     for (const [step, re] of Object.entries(c.spec.stepMatches ?? {})) {
       const s = report.steps.find((x) => x.name === step);
       expect(`${s?.reason ?? ''}\n${s?.log?.text ?? ''}`, explain(report)).toMatch(new RegExp(re));
+      // A reason only reviewers read is no help to the candidate.
+      if (s?.reason) expect(candidateView).toContain(JSON.stringify(s.reason).slice(1, -1));
     }
+    if (report.error) expect(candidateView).toContain(JSON.stringify(report.error.message).slice(1, -1));
   }, 600_000);
 });
