@@ -11,7 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_JOB, LABEL_ROLE, LABEL_WORKER, WARM_JOB_ID } from '../runner/sandbox/index.ts';
 import { docker } from '../runner/devtools/env.ts';
 import { ROOT } from '../runner/devtools/processes.ts';
-import { startStack } from '../runner/devtools/stack.ts';
+import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import type { SubmissionRecord } from '../runner/store/submissions.ts';
+import type { WorkerProcess } from '../runner/worker/wire.ts';
 import { useGradingStack } from './support/grading.ts';
 
 // Each test starts its own stack and worker on the file's Redis.
@@ -27,12 +29,33 @@ async function containersOf(workerId: string) {
   return list.map((c) => ({ id: c.Id, role: c.Labels[LABEL_ROLE]!, job: c.Labels[LABEL_JOB]! }));
 }
 
+/**
+ * Grades the reference on `stack` and checks the report: the full score (the grader had this
+ * job's suite) and lint (the analysis container had this job's workspace). Returns the final
+ * record once `worker` is idle again (its next warm containers up).
+ */
+async function gradeReference(stack: Stack, worker: WorkerProcess): Promise<SubmissionRecord> {
+  const record = await stack.submit({ challenge: 'simple-api', repoUrl });
+  const final = await stack.waitForFinal(record.id, 120_000, 20);
+  const report = (await stack.store.getReport(record.id))!;
+  expect(report.score.percent).toBe(100);
+  expect(report.insights?.lint).toBeDefined();
+  await worker.worker.idle();
+  return final;
+}
+
+/** The stack's worker, once it is idle: its warm containers (if it keeps any) are up. */
+async function idleWorker(stack: Stack): Promise<WorkerProcess> {
+  const worker = await stack.startWorker();
+  await worker.worker.idle();
+  return worker;
+}
+
 describe('warm containers', () => {
   it('serve one job each: taken, given that job’s files, removed with it, and started again for the next', async () => {
     await using stack = await startStack(grading.redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
-    const worker = await stack.startWorker();
+    const worker = await idleWorker(stack);
     const workerId = worker.config.worker.id;
-    await worker.worker.idle();
     const before = await containersOf(workerId);
     expect(before.map((c) => `${c.role}:${c.job}`).sort()).toEqual([`analysis:${WARM_JOB_ID}`, `grader:${WARM_JOB_ID}`]);
     // Started like the job's own: no network, the grader's limits.
@@ -42,13 +65,7 @@ describe('warm containers', () => {
     expect(grader.HostConfig.Memory).toBeGreaterThan(0);
 
     for (let i = 0; i < 2; i++) {
-      const record = await stack.submit({ challenge: 'simple-api', repoUrl });
-      const final = await stack.waitForFinal(record.id, 120_000, 20);
-      expect(final.status).toBe('completed');
-      const report = (await stack.store.getReport(record.id))!;
-      expect(report.score.percent).toBe(100); // the warm grader had this job's suite
-      expect(report.insights?.lint).toBeDefined(); // the warm analysis container had this job's workspace
-      await worker.worker.idle();
+      expect((await gradeReference(stack, worker)).status).toBe('completed');
       const after = await containersOf(workerId);
       // The ones this job took are gone; two new ones wait for the next job, and nothing else is left.
       expect(after.map((c) => `${c.role}:${c.job}`).sort()).toEqual([`analysis:${WARM_JOB_ID}`, `grader:${WARM_JOB_ID}`]);
@@ -62,17 +79,11 @@ describe('warm containers', () => {
 
   it('one that died while it waited (an engine restart, a kill) is removed, and the job starts its own', async () => {
     await using stack = await startStack(grading.redis.url, { ASSAY_WORKER_CONCURRENCY: '1' });
-    const worker = await stack.startWorker();
+    const worker = await idleWorker(stack);
     const workerId = worker.config.worker.id;
-    await worker.worker.idle();
     const dead = await containersOf(workerId);
     for (const c of dead) await docker.getContainer(c.id).kill();
-    const record = await stack.submit({ challenge: 'simple-api', repoUrl });
-    await stack.waitForFinal(record.id, 120_000, 20);
-    const report = (await stack.store.getReport(record.id))!;
-    expect(report.score.percent).toBe(100);
-    expect(report.insights?.lint).toBeDefined();
-    await worker.worker.idle();
+    await gradeReference(stack, worker);
     const after = (await containersOf(workerId)).map((c) => c.id);
     for (const c of dead) expect(after).not.toContain(c.id);
     expect(after).toHaveLength(2);
@@ -80,15 +91,9 @@ describe('warm containers', () => {
 
   it('are off with ASSAY_WORKER_WARM_CONTAINERS=false, and the job starts its own', async () => {
     await using stack = await startStack(grading.redis.url, { ASSAY_WORKER_CONCURRENCY: '1', ASSAY_WORKER_WARM_CONTAINERS: 'false' });
-    const worker = await stack.startWorker();
-    await worker.worker.idle();
+    const worker = await idleWorker(stack);
     expect(await containersOf(worker.config.worker.id)).toEqual([]);
-    const record = await stack.submit({ challenge: 'simple-api', repoUrl });
-    await stack.waitForFinal(record.id, 120_000, 20);
-    const report = (await stack.store.getReport(record.id))!;
-    expect(report.score.percent).toBe(100);
-    expect(report.insights?.lint).toBeDefined();
-    await worker.worker.idle();
+    await gradeReference(stack, worker);
     expect(await containersOf(worker.config.worker.id)).toEqual([]);
   });
 });
