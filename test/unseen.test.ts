@@ -153,3 +153,14 @@ describe.each(cases.map((c) => [c.name, c] as const))('unseen %s', (_name, c) =>
     if (report.error) expect(candidateView).toContain(JSON.stringify(report.error.message).slice(1, -1));
   }, 600_000);
 });
+
+describe('unseen submissions refused at once', () => {
+  it("a repository URL copied from the browser on a folder's page: 422 with the URL, ref and path to submit instead", async () => {
+    const res = await request(stack.api.app)
+      .post('/v1/submissions')
+      .set('Authorization', `Bearer ${SUBMITTER}`)
+      .send({ challenge: 'simple-api', repoUrl: 'https://github.com/ada/tasks/tree/main/backend' });
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(JSON.stringify(res.body)).toContain('submit \\"https://github.com/ada/tasks\\" as the repository URL, \\"main\\" as the ref, \\"backend\\" as the path');
+  });
+});

@@ -10,6 +10,7 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
 import type { FetchPolicy } from '../config.ts';
 import { PlatformError, SubmissionError } from '../errors.ts';
+import { browserLinkProblem } from './browser-url.ts';
 
 /** URLs longer than this are refused before parsing. */
 export const MAX_URL_LENGTH = 2048;
@@ -88,6 +89,8 @@ export function parseRepoUrl(raw: string, policy: FetchPolicy): ParsedRepoUrl {
   if (policy.allowedHosts.length > 0 && !policy.allowedHosts.some((h) => h.toLowerCase() === host)) {
     throw reject(`the host ${host} is not one of the allowed hosts (${policy.allowedHosts.join(', ')})`);
   }
+  const page = browserLinkProblem(url, host);
+  if (page) throw reject(page);
   return { url, host };
 }
 
