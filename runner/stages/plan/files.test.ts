@@ -1,5 +1,8 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeText } from './files.ts';
+import { decodeText, isRegularFileWithin } from './files.ts';
 
 describe('decodeText', () => {
   it('reads UTF-8 with or without a byte order mark', () => {
@@ -16,5 +19,25 @@ describe('decodeText', () => {
 
   it('drops an odd last byte of UTF-16 instead of throwing', () => {
     expect(decodeText(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00]))).toBe('a');
+  });
+});
+
+describe('isRegularFileWithin', () => {
+  it('reaches a file through real folders only', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'assay-within-'));
+    try {
+      await mkdir(path.join(root, 'repo', 'bin'), { recursive: true });
+      await mkdir(path.join(root, 'outside'));
+      await writeFile(path.join(root, 'repo', 'bin', 'start.sh'), 'exec node .\n');
+      await writeFile(path.join(root, 'outside', 'start.sh'), 'secret\n');
+      await symlink('../outside', path.join(root, 'repo', 'linked'));
+      const repo = path.join(root, 'repo');
+      expect(await isRegularFileWithin(repo, 'bin/start.sh')).toBe(true);
+      expect(await isRegularFileWithin(repo, 'linked/start.sh')).toBe(false);
+      expect(await isRegularFileWithin(repo, 'bin/../bin/start.sh')).toBe(false);
+      expect(await isRegularFileWithin(repo, 'bin')).toBe(false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

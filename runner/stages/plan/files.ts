@@ -11,6 +11,20 @@ export async function isRegularFile(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * Whether `rel` (relative, `/`-separated) is a regular file under `dir` reached through real
+ * folders only: a symlinked folder on the way could lead out of the repository.
+ */
+export async function isRegularFileWithin(dir: string, rel: string): Promise<boolean> {
+  const parts = rel.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return false;
+  for (let i = 1; i < parts.length; i++) {
+    const st = await lstat(path.join(dir, ...parts.slice(0, i))).catch(() => undefined);
+    if (!st?.isDirectory()) return false;
+  }
+  return isRegularFile(path.join(dir, ...parts));
+}
+
 export async function readJson(p: string): Promise<unknown> {
   try {
     return JSON.parse(decodeText(await readFile(p)));

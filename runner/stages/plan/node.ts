@@ -23,7 +23,7 @@ import {
   yarnLockFlavor,
   type YarnFlavor,
 } from '../install/lockfiles.ts';
-import { firstRegularFile, hashFiles, isRegularFile, readJson } from './files.ts';
+import { firstRegularFile, hashFiles, isRegularFile, isRegularFileWithin, readJson } from './files.ts';
 import { parsePackageManagerField, pickVersion, type ManagerPick } from './package-managers.ts';
 import type { InstallPlan, RuntimePlan } from './types.ts';
 
@@ -230,5 +230,6 @@ export async function mainEntry(repoDir: string, pkg: unknown): Promise<string |
   const given = typeof main === 'string' && main.trim() !== '' ? path.posix.normalize(main.trim()) : undefined;
   if (given !== undefined && (path.posix.isAbsolute(given) || given.split('/')[0] === '..')) return undefined;
   const candidates = given === undefined ? ['index.js'] : [given, `${given}.js`, path.posix.join(given, 'index.js')];
-  return firstRegularFile(repoDir, candidates);
+  for (const candidate of candidates) if (await isRegularFileWithin(repoDir, candidate)) return candidate;
+  return undefined;
 }

@@ -9,7 +9,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isRegularFile } from './files.ts';
+import { isRegularFileWithin } from './files.ts';
 
 /** Larger than any start script; a bigger file is not read. */
 const MAX_SCRIPT_BYTES = 64 * 1024;
@@ -76,13 +76,13 @@ export async function startScriptHints(dir: string, command: string, pkg?: unkno
   if (port) hints.push(`the start command itself sets the port to ${port} (${JSON.stringify(command.slice(0, 120))}), over the PORT the grader gives: take it out and read PORT from the environment`);
   for (const m of command.matchAll(/--env-file(?:=|\s+)(['"]?)([\w./-]+)\1(?=\s|$)/g)) {
     const file = m[2]!.replace(/^\.\//, '');
-    if (!file.split('/').includes('..') && !(await isRegularFile(path.join(dir, file)))) {
+    if (!file.split('/').includes('..') && !(await isRegularFileWithin(dir, file))) {
       hints.push(`the start command reads ${file} (--env-file), which is not in the repository (as a .gitignore'd file should not be): use --env-file-if-exists, or give every setting a default`);
     }
   }
   for (const name of namedPaths(command)) {
     const file = path.join(dir, name);
-    if (!(await isRegularFile(file)) || (await stat(file)).size > MAX_SCRIPT_BYTES) continue;
+    if (!(await isRegularFileWithin(dir, name)) || (await stat(file)).size > MAX_SCRIPT_BYTES) continue;
     if (isCrlfScript(name, await readFile(file))) {
       hints.push(`${name} has Windows (CRLF) line endings, and sh reads each line's carriage return as part of its command: commit it with LF endings (dos2unix, or "*.sh text eol=lf" in .gitattributes)`);
     }
