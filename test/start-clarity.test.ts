@@ -99,7 +99,7 @@ process.exit(1);
       const start = startOf(steps);
       expect(start).toMatchObject({ status: 'failed', reason: 'the service exited with code 1 before accepting connections' });
       const tail = start!.logTail ?? '';
-      expect(tail).toContain('Error: connect ECONNREFUSED 127.0.0.1:27017 (MONGO_URL is not set)\n    at bootDatabase (/workspace/server.js:4:9)');
+      expect(tail, `the end of the tail: ${tail.slice(-600)}`).toContain('Error: connect ECONNREFUSED 127.0.0.1:27017 (MONGO_URL is not set)\n    at bootDatabase (/workspace/server.js:4:9)');
       // Near the very end, where the candidate looks first (and where a shorter tail, the CLI's 1,500 characters, still has it).
       expect(tail.slice(-1500)).toContain('at bootDatabase (/workspace/server.js:4:9)');
       expect(tail.length).toBeLessThanOrEqual(4002);

@@ -50,6 +50,27 @@ describe('CappedOutput', () => {
     expect(none.snapshot().text).not.toContain(STDERR_REPEATED_LABEL);
   });
 
+  it('repeats the end of stderr when stdout came between its lines, even near the end', () => {
+    const out = new CappedOutput(4096, { stderrTailBytes: 256 });
+    for (let i = 0; i < 100; i++) out.write(Buffer.from(`request ${i} handled\n`));
+    out.write(Buffer.from('Error: connect ECONNREFUSED\n'), 'stderr');
+    out.write(Buffer.from('request 100 handled\n'));
+    out.write(Buffer.from('    at boot (server.js:4:9)\n'), 'stderr');
+    expect(out.snapshot().text.endsWith(`${STDERR_REPEATED_LABEL}\nError: connect ECONNREFUSED\n    at boot (server.js:4:9)\n`)).toBe(true);
+    // Whole and at the end already: stated once.
+    const whole = new CappedOutput(4096, { stderrTailBytes: 256 });
+    whole.write(Buffer.from('request handled\n'));
+    whole.write(Buffer.from('Error: connect ECONNREFUSED\n'), 'stderr');
+    whole.write(Buffer.from('    at boot (server.js:4:9)\n'), 'stderr');
+    expect(whole.snapshot().text).not.toContain(STDERR_REPEATED_LABEL);
+    // Stdout between chunks that have slid out of the kept tail does not count.
+    const slid = new CappedOutput(4096, { stderrTailBytes: 32 });
+    slid.write(Buffer.from('old error\n'), 'stderr');
+    slid.write(Buffer.from('request handled\n'));
+    slid.write(Buffer.from(`${'x'.repeat(40)}\n`), 'stderr');
+    expect(slid.snapshot().text).not.toContain(STDERR_REPEATED_LABEL);
+  });
+
   it('keeps only the last stderr bytes, from a line start, and never half a private key', () => {
     const out = new CappedOutput(4096, { stderrTailBytes: 150 });
     // The kept 150 bytes start inside the key's body: a whole body line, then its END line.

@@ -6,9 +6,10 @@
  * the two reach us in whatever order those copies happen to finish: an error printed to stderr
  * after 20 KB of stdout often arrives before much of that stdout, and so lands in the middle
  * that the cap cuts, far from the end that a candidate is shown. With `stderrTailBytes`, the last
- * bytes of stderr are kept apart and, when more than STDERR_NEAR_END_BYTES arrived after them,
- * repeated at the end of the text under a label, so the end of a failed step's output always
- * holds its last error lines.
+ * bytes of stderr are kept apart and, when more than STDERR_NEAR_END_BYTES arrived after them
+ * or stdout came between them (an error line and its stack split by a log line), repeated at the
+ * end of the text under a label, so the end of a failed step's output always holds its last
+ * error lines, whole.
  */
 export interface CappedText {
   /** Head and tail joined by a marker line when something was cut. */
@@ -36,6 +37,8 @@ export class CappedOutput {
   private stderrBytes = 0;
   /** `total` right after the last stderr chunk. */
   private stderrEndsAt = 0;
+  /** Where each stderr chunk of the kept tail lies in the output ([start, end) in `total` terms), oldest first. */
+  private stderrSpans: Array<[number, number]> = [];
 
   constructor(readonly limit: number, options: { stderrTailBytes?: number } = {}) {
     this.headLimit = Math.ceil(limit / 2);
@@ -79,16 +82,30 @@ export class CappedOutput {
       cutBytes > 0
         ? `${head.toString('utf8')}\n… [${cutBytes} bytes cut] …\n${tail.toString('utf8')}`
         : head.toString('utf8') + tail.toString('utf8');
-    const repeated = this.total - this.stderrEndsAt > STDERR_NEAR_END_BYTES ? this.stderrEnd() : '';
+    const repeated = this.total - this.stderrEndsAt > STDERR_NEAR_END_BYTES || this.stderrSplit() ? this.stderrEnd() : '';
     return { text: repeated ? `${text}${text.endsWith('\n') ? '' : '\n'}${STDERR_REPEATED_LABEL}\n${repeated}` : text, totalBytes: this.total, cutBytes };
   }
 
   private keepStderr(chunk: Buffer): void {
     this.stderrBytes += chunk.length;
     this.stderrEndsAt = this.total;
+    this.stderrSpans.push([this.total - chunk.length, this.total]);
+    // Only the chunks that still reach into the kept tail count: drop the older ones.
+    let first = this.stderrSpans.length - 1;
+    for (let kept = 0; first > 0; first--) {
+      const [start, end] = this.stderrSpans[first]!;
+      kept += end - start;
+      if (kept >= this.stderrTailBytes) break;
+    }
+    this.stderrSpans = this.stderrSpans.slice(first);
     const joined = Buffer.concat([this.stderrTail, chunk]);
     // A copy: a slice would keep a large chunk alive.
     this.stderrTail = Buffer.from(joined.subarray(Math.max(0, joined.length - this.stderrTailBytes)));
+  }
+
+  /** Whether other output came between the chunks of the kept end of stderr. */
+  private stderrSplit(): boolean {
+    return this.stderrSpans.some((span, i) => i > 0 && span[0] !== this.stderrSpans[i - 1]![1]);
   }
 
   /** The kept end of stderr, from a line start when it was cut, never starting inside a private key block. */
