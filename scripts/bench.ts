@@ -38,6 +38,8 @@ import type { SubmissionPrints } from '../runner/similarity/compare.ts';
 import { fetchHistory, fetchRepository } from '../runner/stages/fetch/index.ts';
 import { startGitServer } from '../runner/devtools/git-server.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
+import type { Report } from '../runner/report/schema.ts';
+import type { SubmissionRecord } from '../runner/store/submissions.ts';
 import { localEnv } from './lib/local-env.ts';
 import { ROOT, startProcess, stopProcess, waitForHttp } from '../runner/devtools/processes.ts';
 
@@ -83,6 +85,29 @@ async function withStack<T>(overrides: Record<string, string>, fn: (stack: Stack
   }
 }
 
+/**
+ * Submits `repoUrl` and waits until it is final (polled every 10 ms, so the time is what a
+ * submitter sees), then reads its report; throws unless it scored 100%, naming the failed tests.
+ */
+async function gradeTimed(stack: Stack, challenge: string, repoUrl: string, timeoutMs: number): Promise<{ totalMs: number; final: SubmissionRecord; report: Report }> {
+  const t0 = Date.now();
+  const rec = await stack.submit({ challenge, repoUrl });
+  const final = await stack.waitForFinal(rec.id, timeoutMs, 10);
+  const totalMs = Date.now() - t0;
+  const report = (await stack.store.getReport(rec.id))!;
+  if (report.score.percent !== 100) {
+    const failed = report.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.message ?? t.status}`);
+    const restarts = report.restarts?.length ? ` (restarts ${JSON.stringify(report.restarts)})` : '';
+    throw new Error(`${challenge} bench submission scored ${report.score.percent}%: ${failed.join('; ')}${restarts}`);
+  }
+  return { totalMs, final, report };
+}
+
+/** Waits (at most 10 s) until the stack's queue has no active job: the previous job's cleanup is done. */
+async function untilNoActiveJob(stack: Stack): Promise<void> {
+  for (let d = Date.now() + 10_000; Date.now() < d && ((await stack.queue.depth()).active ?? 0) > 0; ) await new Promise((r) => setTimeout(r, 20));
+}
+
 if (want('1')) {
   // 1. End-to-end latency, one submission at a time.
   console.log(`1. end-to-end latency over ${RUNS} submissions ...`);
@@ -90,12 +115,7 @@ if (want('1')) {
     const worker = await stack.startWorker();
     const rows: Record<string, number>[] = [];
     for (let i = 0; i < RUNS + 1; i++) {
-      const t0 = Date.now();
-      const rec = await stack.submit({ challenge: 'simple-api', repoUrl: good.url });
-      const final = await stack.waitForFinal(rec.id, 120_000, 10);
-      const total = Date.now() - t0;
-      const report = (await stack.store.getReport(rec.id))!;
-      if (report.score.percent !== 100) throw new Error(`bench submission scored ${report.score.percent}%`);
+      const { totalMs: total, final, report } = await gradeTimed(stack, 'simple-api', good.url, 120_000);
       const t = report.timings;
       const started = Date.parse(final.startedAt ?? final.createdAt);
       // Each submission is measured alone: the previous job's containers removed, the warm ones started again.
@@ -135,15 +155,7 @@ if (want('1b')) {
     const ready: number[] = [];
     const stages: Record<string, number[]> = { services: [], start: [], test: [], restarts: [] };
     for (let i = 0; i < RUNS + 1; i++) {
-      const t0 = Date.now();
-      const rec = await stack.submit({ challenge: 'tasks-api-postgres', repoUrl: pgGood.url });
-      await stack.waitForFinal(rec.id, 180_000, 10);
-      const total = Date.now() - t0;
-      const report = (await stack.store.getReport(rec.id))!;
-      if (report.score.percent !== 100) {
-        const failed = report.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.message ?? t.status}`);
-        throw new Error(`postgres bench submission scored ${report.score.percent}%: ${failed.join('; ')} (restarts ${JSON.stringify(report.restarts ?? [])})`);
-      }
+      const { totalMs: total, report } = await gradeTimed(stack, 'tasks-api-postgres', pgGood.url, 180_000);
       // Measured alone, as section 1: the previous job's containers removed, the warm ones started again.
       await worker.worker.idle();
       if (i === 0) continue; // warm-up: module loading, and the first install fills the dependency cache
@@ -246,12 +258,8 @@ if (want('4b')) {
     await stack.startWorker();
     const out: { totalMs: number; buildMs: number }[] = [];
     for (let i = 0; i < 2; i++) {
-      const t0 = Date.now();
-      const rec = await stack.submit({ challenge: 'simple-api', repoUrl: tsBuild.url });
-      await stack.waitForFinal(rec.id, 300_000, 10);
-      const report = (await stack.store.getReport(rec.id))!;
-      if (report.score.percent !== 100) throw new Error(`TypeScript bench scored ${report.score.percent}%`);
-      out.push({ totalMs: Date.now() - t0, buildMs: report.steps.find((s) => s.name === 'build')?.durationMs ?? 0 });
+      const { totalMs, report } = await gradeTimed(stack, 'simple-api', tsBuild.url, 300_000);
+      out.push({ totalMs, buildMs: report.steps.find((s) => s.name === 'build')?.durationMs ?? 0 });
     }
     return { coldMs: out[0]!.totalMs, warmMs: out[1]!.totalMs, buildMs: out[1]!.buildMs, warmOverE2e: e2eP50 === undefined ? undefined : out[1]!.totalMs / e2eP50 };
   });
@@ -275,14 +283,9 @@ if (want('8')) {
       const rows = { with: [] as number[], without: [] as number[] };
       for (let i = 0; i < RUNS + 1; i++) {
         for (const [mode, stack] of [['with', withAnalysis], ['without', withoutAnalysis]] as const) {
-          const t0 = Date.now();
-          const rec = await stack.submit({ challenge: 'simple-api', repoUrl: good.url });
-          await stack.waitForFinal(rec.id, 120_000, 10);
-          const total = Date.now() - t0;
-          const report = (await stack.store.getReport(rec.id))!;
-          if (report.score.percent !== 100) throw new Error(`insights bench submission scored ${report.score.percent}%`);
+          const { totalMs: total, report } = await gradeTimed(stack, 'simple-api', good.url, 120_000);
           if ((mode === 'with') !== (report.insights?.lint !== undefined)) throw new Error(`insights bench: lint ${mode === 'with' ? 'missing' : 'present'} (${JSON.stringify(report.insights?.notes)})`);
-          for (let d = Date.now() + 10_000; Date.now() < d && ((await stack.queue.depth()).active ?? 0) > 0; ) await new Promise((r) => setTimeout(r, 20));
+          await untilNoActiveJob(stack);
           if (i > 0) rows[mode].push(total); // the first of each: warm-up
         }
       }
@@ -352,13 +355,8 @@ if (want('7')) {
       await stack.startWorker();
       const rows: { total: number; ownTests: number; ownRun: number; mutants: number; caught: number }[] = [];
       for (let i = 0; i < OWN_RUNS + 1; i++) {
-        const t0 = Date.now();
-        const rec = await stack.submit({ challenge: 'debug-app', repoUrl: debugRef.url });
-        await stack.waitForFinal(rec.id, 300_000, 10);
-        const total = Date.now() - t0;
-        const report = (await stack.store.getReport(rec.id))!;
-        if (report.score.percent !== 100) throw new Error(`debug-app bench submission scored ${report.score.percent}%`);
-        for (let d = Date.now() + 10_000; Date.now() < d && ((await stack.queue.depth()).active ?? 0) > 0; ) await new Promise((r) => setTimeout(r, 20));
+        const { totalMs: total, report } = await gradeTimed(stack, 'debug-app', debugRef.url, 300_000);
+        await untilNoActiveJob(stack);
         if (i === 0) continue; // warm-up
         const own = report.insights?.ownTests;
         rows.push({ total, ownTests: report.timings.ownTests ?? 0, ownRun: own?.durationMs ?? 0, mutants: own?.bugsCaught?.durationMs ?? 0, caught: own?.bugsCaught?.caught ?? 0 });
