@@ -35,8 +35,6 @@ export class CappedOutput {
   private readonly stderrTailBytes: number;
   private stderrTail = Buffer.alloc(0);
   private stderrBytes = 0;
-  /** `total` right after the last stderr chunk. */
-  private stderrEndsAt = 0;
   /** Where each stderr chunk of the kept tail lies in the output ([start, end) in `total` terms), oldest first. */
   private stderrSpans: Array<[number, number]> = [];
 
@@ -82,13 +80,13 @@ export class CappedOutput {
       cutBytes > 0
         ? `${head.toString('utf8')}\n… [${cutBytes} bytes cut] …\n${tail.toString('utf8')}`
         : head.toString('utf8') + tail.toString('utf8');
-    const repeated = this.total - this.stderrEndsAt > STDERR_NEAR_END_BYTES || this.stderrSplit() ? this.stderrEnd() : '';
+    const stderrEndsAt = this.stderrSpans.at(-1)?.[1] ?? 0;
+    const repeated = this.total - stderrEndsAt > STDERR_NEAR_END_BYTES || this.stderrSplit() ? this.stderrEnd() : '';
     return { text: repeated ? `${text}${text.endsWith('\n') ? '' : '\n'}${STDERR_REPEATED_LABEL}\n${repeated}` : text, totalBytes: this.total, cutBytes };
   }
 
   private keepStderr(chunk: Buffer): void {
     this.stderrBytes += chunk.length;
-    this.stderrEndsAt = this.total;
     this.stderrSpans.push([this.total - chunk.length, this.total]);
     // Only the chunks that still reach into the kept tail count: drop the older ones.
     let first = this.stderrSpans.length - 1;

@@ -48,7 +48,7 @@ export function skippedLifecycleHint(pkg: unknown): string | undefined {
 }
 
 /** Bins whose package has another name. */
-const BIN_PACKAGES: Record<string, string> = { tsc: 'typescript', 'ts-node-dev': 'ts-node-dev', vite: 'vite' };
+const BIN_PACKAGES: Record<string, string> = { tsc: 'typescript' };
 
 /**
  * The packages `npx <bin>` (or `npm exec <bin>`) would download: those the project's
