@@ -42,9 +42,9 @@ export interface PlanOptions {
 export async function planRuntime(dir: string, opts: PlanOptions): Promise<RuntimePlan | { missing: string }> {
   const found = await detect(dir, opts);
   if ('missing' in found) return found;
-  const plan = found.runtime === 'node' ? await withNodeProject(dir, found, opts) : found;
+  const pkg = found.runtime === 'node' ? await readJson(path.join(dir, 'package.json')) : undefined;
+  const plan = found.runtime === 'node' ? await withNodeProject(dir, found, pkg, opts) : found;
   const web = await readProcfileWeb(dir);
-  const pkg = plan.runtime === 'node' ? await readJson(path.join(dir, 'package.json')) : undefined;
   const command = web ?? npmStartScript(pkg);
   const lifecycle = skippedLifecycleHint(pkg);
   const hints = [...(command ? await startScriptHints(dir, command, pkg) : []), ...(lifecycle ? [lifecycle] : [])];
@@ -71,8 +71,7 @@ async function detect(dir: string, opts: PlanOptions): Promise<RuntimePlan | { m
 }
 
 /** The build script and the Node.js version of a Node project. */
-async function withNodeProject(dir: string, plan: RuntimePlan, opts: PlanOptions): Promise<RuntimePlan> {
-  const pkg = await readJson(path.join(dir, 'package.json'));
+async function withNodeProject(dir: string, plan: RuntimePlan, pkg: unknown, opts: PlanOptions): Promise<RuntimePlan> {
   const scripts = (pkg as { scripts?: Record<string, unknown> } | undefined)?.scripts;
   const build = scripts && typeof scripts === 'object' && typeof scripts.build === 'string' && scripts.build.trim() !== '';
   const manager = plan.install.kind === 'run' ? plan.install.manager : 'npm';
