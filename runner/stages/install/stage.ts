@@ -45,39 +45,61 @@ export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffe
   const image = plan.runtime === 'node' ? nodeImage(job.images, plan.nodeVersion?.major) : job.images.python;
   job.report.useImage('candidate', image);
   await job.progress('installing');
-  const deps = plan.install.kind === 'run' ? await installDependencies(job, plan.install, workspace, image) : skipped(job, plan.install);
-  if (!deps.ok) return {};
 
   const { limits } = job.challenge.manifest;
-  const grader = graderStarting ? await job.report.timed('grader', () => graderStarting) : undefined;
-  const network: SandboxNetwork = grader ? { mode: 'container', containerId: grader.id } : { mode: 'none' };
-  const open = (...overlay: Buffer[]) => (deps.archive ? Readable.from(concat(deps.archive, workspace, ...overlay)) : overlay.length ? Buffer.concat([workspace, ...overlay]) : workspace);
-  const files = open();
-  const candidate = await job.report.timed('sandbox', () =>
-    job.containers.track(
-      SandboxContainer.start(
-        job.docker,
-        { ...job.specBase, image: image.tag, role: 'candidate', network, limits: { memoryMb: limits.memoryMb, cpus: limits.cpus, pids: limits.pids, workspaceMb: limits.workspaceMb } },
-        files,
-        { outputBytes: limits.outputBytes, log: job.log },
+  let grader: SandboxContainer | undefined;
+  const startCandidate = async (archive: Buffer | CachedArchive | undefined) => {
+    grader ??= graderStarting ? await job.report.timed('grader', () => graderStarting) : undefined;
+    const network: SandboxNetwork = grader ? { mode: 'container', containerId: grader.id } : { mode: 'none' };
+    const open = (...overlay: Buffer[]) => (archive ? Readable.from(concat(archive, workspace, ...overlay)) : overlay.length ? Buffer.concat([workspace, ...overlay]) : workspace);
+    const candidate = await job.report.timed('sandbox', () =>
+      job.containers.track(
+        SandboxContainer.start(
+          job.docker,
+          { ...job.specBase, image: image.tag, role: 'candidate', network, limits: { memoryMb: limits.memoryMb, cpus: limits.cpus, pids: limits.pids, workspaceMb: limits.workspaceMb } },
+          open(),
+          { outputBytes: limits.outputBytes, log: job.log },
+        ),
       ),
-    ),
-  );
-  return { candidate, ...(grader ? { grader } : {}), files: { image, open } };
+    );
+    return { candidate, ...(grader ? { grader } : {}), files: { image, open } };
+  };
+
+  if (plan.install.kind !== 'run') return skipped(job, plan.install) ? startCandidate(undefined) : {};
+  const restored = await restoreFromCache(job, plan.install, image);
+  if (restored) {
+    // The candidate's container takes the cached tree while the tree is checked against the
+    // lockfile: nothing of the candidate's runs before both are done, and a tree that fails the
+    // check goes with its container.
+    const started = startCandidate(restored.archive);
+    const [mismatch, installed] = await Promise.all([restored.mismatch, started.catch((err: unknown) => err as Error)]);
+    if (installed instanceof Error) throw installed;
+    if (!mismatch) {
+      restored.report();
+      return installed;
+    }
+    job.log.warn({ key: restored.key, mismatch }, 'dependency cache entry does not match its lockfile; evicted');
+    await Promise.all([restored.evict(), installed.candidate.remove()]);
+  }
+  const deps = await installDependencies(job, plan.install, workspace, image);
+  return deps.ok ? startCandidate(deps.archive) : {};
 }
 
-type Dependencies = { ok: false } | { ok: true; archive?: Buffer | CachedArchive };
+type Dependencies = { ok: false } | { ok: true; archive: Buffer };
+type RunInstall = Extract<InstallPlan, { kind: 'run' }>;
 
-function skipped(job: Job, install: Exclude<InstallPlan, { kind: 'run' }>): Dependencies {
+/** Reports an install that does not run; whether the candidate may still start. */
+function skipped(job: Job, install: Exclude<InstallPlan, { kind: 'run' }>): boolean {
   if (install.kind === 'reject') {
     job.report.step({ name: 'install', status: 'failed', durationMs: 0, reason: `dependencies rejected: ${install.reason}` });
-    return { ok: false };
+    return false;
   }
   job.report.step({ name: 'install', status: 'skipped', durationMs: 0, reason: install.reason });
-  return { ok: true };
+  return true;
 }
 
-async function installDependencies(job: Job, install: Extract<InstallPlan, { kind: 'run' }>, workspace: Buffer, image: { tag: string; id: string }): Promise<Dependencies> {
+/** Where this install's tree is kept: the cache, its key (absent without a lockfile) and the install-scripts mode that is part of it. */
+function cacheSlot(job: Job, install: RunInstall, image: { id: string }): { cache: DependencyCache; key?: string; scriptsMode?: ScriptsMode } {
   const { manifest } = job.challenge;
   const settings = job.config.install;
   const cache = new DependencyCache(settings.cacheDir, settings.cacheMaxMb * 1024 * 1024);
@@ -95,19 +117,44 @@ async function installDependencies(job: Job, install: Extract<InstallPlan, { kin
         ...(scriptsMode ? { scripts: scriptsMode } : {}),
       })
     : undefined;
+  return { cache, ...(key ? { key } : {}), ...(scriptsMode ? { scriptsMode } : {}) };
+}
 
+/** A cached tree for this install, with its check against the lockfile already running. */
+interface Restored {
+  key: string;
+  archive: CachedArchive;
+  /** Why the cached tree is not what the lockfile says; undefined when it matches. */
+  mismatch: Promise<string | undefined>;
+  /** Records the install step (once the check has passed). */
+  report(): void;
+  evict(): Promise<void>;
+}
+
+async function restoreFromCache(job: Job, install: RunInstall, image: { id: string }): Promise<Restored | undefined> {
+  const { cache, key, scriptsMode } = cacheSlot(job, install, image);
   const cached = key ? await cache.get(key) : undefined;
-  if (key && cached) {
-    const mismatch = await cachedTreeMismatch(cached, install.locked!.verify);
-    if (!mismatch) {
+  if (!key || !cached) return undefined;
+  const mismatch = cachedTreeMismatch(cached, install.locked!.verify);
+  mismatch.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
+  return {
+    key,
+    archive: cached,
+    mismatch,
+    report() {
       const scripts = reportScripts(job, scriptsMode, parseCachedScripts(cached.meta), true);
       const tool = install.tool ? [`installed with ${install.tool.name} ${install.tool.version}`] : [];
       job.report.step({ name: 'install', status: 'passed', durationMs: 0, reason: [`restored ${install.outputs.join(', ')} from the dependency cache (key ${key.slice(0, 12)})`, ...tool, ...(install.notes ?? []), ...scripts].join('; ') });
-      return { ok: true, archive: cached };
-    }
-    job.log.warn({ key, mismatch }, 'dependency cache entry does not match its lockfile; evicted');
-    await cache.evict(key);
-  }
+    },
+    evict: () => cache.evict(key),
+  };
+}
+
+/** Installs the dependencies afresh in a throwaway install container, and keeps the tree in the cache. */
+async function installDependencies(job: Job, install: RunInstall, workspace: Buffer, image: { tag: string; id: string }): Promise<Dependencies> {
+  const { manifest } = job.challenge;
+  const settings = job.config.install;
+  const { cache, key, scriptsMode } = cacheSlot(job, install, image);
 
   const online = manifest.install.network === 'registry';
   // The proxy's CA bundle travels only into the install container, which is thrown away.
