@@ -121,7 +121,7 @@ describe('what a candidate sees of a failed build', () => {
     const steps = cand.body.steps as { name: string; status: string; reason?: string; logTail?: string }[];
     expect(steps.map((s) => s.name)).toEqual(['fetch', 'pack', 'install', 'build']);
     const build = steps.find((s) => s.name === 'build')!;
-    expect(build).toMatchObject({ status: 'failed', reason: 'npm run build exited with code 2' });
+    expect(build).toMatchObject({ status: 'failed', reason: 'the build script exited with code 2' });
     expect(build.logTail).toMatch(/src\/index\.ts\(3,7\): error TS2322/);
     expect(build.logTail).toContain('API_TOKEN=[redacted]');
     expect(cand.text).not.toContain('sk-live-0123456789');

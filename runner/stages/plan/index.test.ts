@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planRuntime, type PlanOptions } from './index.ts';
+import { buildCommand, planRuntime, type PlanOptions } from './index.ts';
 
 const NODE = { available: [{ major: 22, version: '22.23.5' }, { major: 24, version: '24.22.3' }, { major: 26, version: '26.12.1' }], defaultMajor: 26 };
 const OPTS: PlanOptions = { allowed: ['node', 'python'], npmRegistry: 'https://registry.npmjs.org/', node: NODE };
@@ -24,11 +24,19 @@ const pkg = (extra: object) => JSON.stringify({ name: 'x', version: '1.0.0', ...
 describe('planRuntime', () => {
   it('plans the build script as its own step, and no build without one', async () => {
     const withBuild = await planRuntime(await repo({ 'package.json': pkg({ scripts: { build: 'tsc', start: 'node dist/index.js' } }) }), OPTS);
-    expect(withBuild).toMatchObject({ runtime: 'node', build: { argv: ['npm', 'run', 'build'] }, startArgv: ['node', 'dist/index.js'], startFrom: 'convention' });
+    expect(withBuild).toMatchObject({ runtime: 'node', build: { argv: ['sh', '-c', expect.any(String), 'build', 'tsc'] }, startArgv: ['node', 'dist/index.js'], startFrom: 'convention' });
     expect((withBuild as { build: { env: Record<string, string> } }).build.env.npm_config_offline).toBe('true');
     await rm(dir!, { recursive: true });
     const without = await planRuntime(await repo({ 'package.json': pkg({ scripts: { start: 'node server.js', build: '' } }) }), OPTS);
     expect(without).not.toHaveProperty('build');
+  });
+
+  it('runs the build script straight, and through npm where the project needs what only npm gives', () => {
+    expect(buildCommand({ build: 'tsc' })).toMatchObject({ argv: ['sh', '-c', expect.stringContaining('node_modules/.bin'), 'build', 'tsc'], label: 'the build script' });
+    expect(buildCommand({ build: 'tsc', prebuild: 'rm -rf dist' }).argv).toEqual(['npm', 'run', 'build']);
+    expect(buildCommand({ build: 'tsc', postbuild: 'cp -r static dist' }).argv).toEqual(['npm', 'run', 'build']);
+    expect(buildCommand({ build: 'esbuild src/index.ts --define:VERSION=\\"$npm_package_version\\"' }).label).toBe('npm run build');
+    expect(buildCommand({ build: 'echo ${npm_package_name}' }).label).toBe('npm run build');
   });
 
   it("takes the Procfile's web command ahead of the runtime's convention, through sh in the sandbox", async () => {
