@@ -9,7 +9,10 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_JOB, LABEL_ROLE, LABEL_WORKER, WARM_JOB_ID } from '../runner/sandbox/index.ts';
-import { docker } from '../runner/devtools/env.ts';
+import { docker, images, uniqueId } from '../runner/devtools/env.ts';
+import { launchAnalysis } from '../runner/stages/analysis/stage.ts';
+import { parseAnalyserOutput } from '../runner/stages/analysis/result.ts';
+import { createTar } from '../runner/stages/pack/tar.ts';
 import { ROOT } from '../runner/devtools/processes.ts';
 import { startStack, type Stack } from '../runner/devtools/stack.ts';
 import type { SubmissionRecord } from '../runner/store/submissions.ts';
@@ -87,6 +90,27 @@ describe('warm containers', () => {
     const after = (await containersOf(workerId)).map((c) => c.id);
     for (const c of dead) expect(after).not.toContain(c.id);
     expect(after).toHaveLength(2);
+  });
+
+  it('an analysis one loads typescript-eslint and lints once while it waits, says when it is done, then lints a TypeScript workspace', async () => {
+    const specBase = { jobId: uniqueId('warm-analysis'), workerId: uniqueId('w'), deployment: 'test' };
+    const launched = await launchAnalysis(docker, images.analysis!, specBase, undefined, { warm: true });
+    try {
+      const t0 = Date.now();
+      await launched.settled();
+      // The image's "assay:loaded" line, not settled()'s 15 s cap, and the container still waits for its files.
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(launched.exited).toBe(false);
+      const box = await launched.deliver(await createTar([{ type: 'file', path: 'src/total.ts', content: Buffer.from('export interface Item { price: number }\nexport function total(items: Item[]): number {\n  var sum = 0;\n  for (const item of items) sum += item.price;\n  return sum;\n}\n') }]));
+      const run = await box.waitForExit(30_000);
+      expect(run.exitCode).toBe(0);
+      const parsed = parseAnalyserOutput(run.stdout.text);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      expect(parsed.result.lint?.tools.map((t) => t.name)).toContain('typescript-eslint');
+      expect(parsed.result.lint?.byRule.map((r) => r.rule)).toContain('no-var');
+    } finally {
+      await launched.remove();
+    }
   });
 
   it('are off with ASSAY_WORKER_WARM_CONTAINERS=false, and the job starts its own', async () => {

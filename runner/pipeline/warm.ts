@@ -17,5 +17,5 @@ export function fillWarmContainers(warm: WarmContainers | undefined, deps: { con
   const specBase = { jobId: WARM_JOB_ID, workerId: config.worker.id, runtime: config.docker.runtime, deployment: config.redis.prefix };
   warm.fill('grader', () => launchGrader(docker, images.grader, specBase, { mode: 'none' }, log));
   const analysis = images.analysis;
-  if (analysis) warm.fill('analysis', () => launchAnalysis(docker, analysis, specBase, log));
+  if (analysis) warm.fill('analysis', () => launchAnalysis(docker, analysis, specBase, log, { warm: true }));
 }

@@ -53,6 +53,10 @@ export interface BackgroundProcess {
 }
 
 const RECEIVED_MARKER = 'assay:received';
+/** Printed on stderr by an image that loads its tools while it waits for its files (the analysis image), once they are loaded. */
+const LOADED_MARKER = 'assay:loaded';
+/** How long settled() waits for an image's "loaded" line. */
+const LOADED_WAIT_MS = 15_000;
 const RECEIVE_TIMEOUT_MS = 30_000;
 /** How long an exec's stream may stay open after its deadline kill before it is cut. */
 const STREAM_GRACE_AFTER_KILL_MS = 10_000;
@@ -66,8 +70,11 @@ class StreamCapture {
   floodedAt?: number;
   private stderrHead = '';
   private markerSeen?: () => void;
+  private loadedSeen?: () => void;
   /** Resolves when stderr has carried the receive script's marker line. */
   readonly received = new Promise<void>((resolve) => (this.markerSeen = resolve));
+  /** Resolves when stderr has carried the image's "loaded" line (LOADED_MARKER), for images that print one. */
+  readonly loaded = new Promise<void>((resolve) => (this.loadedSeen = resolve));
 
   constructor(
     outputBytes: number,
@@ -92,6 +99,7 @@ class StreamCapture {
           } else if (this.stderrHead.length < 4096) {
             this.stderrHead += chunk.toString('utf8');
             if (this.stderrHead.includes(RECEIVED_MARKER)) this.markerSeen?.();
+            if (this.stderrHead.includes(LOADED_MARKER)) this.loadedSeen?.();
           }
           if (this.output.totalBytes > this.killAfter && this.floodedAt === undefined) {
             this.floodedAt = Date.now();
@@ -164,7 +172,8 @@ export class SandboxContainer {
       sandbox = new SandboxContainer(docker, container, spec, main, streamEnded(stream), capture.log);
       await container.start();
       const box = sandbox;
-      return new LaunchedSandbox(box, stream, main.received, box.mainStreamEnded, () => main.output.snapshot().text);
+      const loaded = capture.printsLoaded ? main.loaded : Promise.resolve();
+      return new LaunchedSandbox(box, stream, { received: main.received, loaded }, box.mainStreamEnded, () => main.output.snapshot().text);
     } catch (err) {
       await removeQuietly(container);
       throw err;
@@ -421,6 +430,8 @@ export interface MainCapture {
   log?: Logger;
   /** Sees every stdout chunk of the main process as it arrives (e.g. a service's readiness line). */
   onStdout?: (chunk: Buffer) => void;
+  /** The image prints LOADED_MARKER once it has loaded its tools: LaunchedSandbox.settled() waits for it. */
+  printsLoaded?: boolean;
 }
 
 /** A started container waiting for its files (SandboxContainer.launch). */
@@ -431,7 +442,7 @@ export class LaunchedSandbox {
   constructor(
     private readonly sandbox: SandboxContainer,
     private readonly stdin: NodeJS.WritableStream,
-    private readonly received: Promise<void>,
+    private readonly marks: { received: Promise<void>; loaded: Promise<void> },
     private readonly mainEnded: Promise<void>,
     private readonly output: () => string,
   ) {
@@ -451,6 +462,16 @@ export class LaunchedSandbox {
     return this.sandbox.spec;
   }
 
+  /**
+   * Resolves once the image has loaded its tools (for one that prints LOADED_MARKER), or has
+   * ended, or after LOADED_WAIT_MS: until then a warm container still takes CPU.
+   */
+  async settled(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.marks.loaded, this.mainEnded, new Promise((resolve) => (timer = setTimeout(resolve, LOADED_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
   /** Streams `files` (a tar archive) to the entry point; resolves once they are unpacked. A failure removes the container. */
   async deliver(files: Readable | Buffer): Promise<SandboxContainer> {
     if (this.delivered) throw new Error(`the ${this.spec.role} container ${this.id.slice(0, 12)} already has its files`);
@@ -460,7 +481,7 @@ export class LaunchedSandbox {
       // Nothing may be exec'd before the files are unpacked; the container dying first is an error.
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
-        this.received.then(() => 'received' as const),
+        this.marks.received.then(() => 'received' as const),
         this.mainEnded.then(() => 'ended' as const),
         new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), RECEIVE_TIMEOUT_MS))),
       ]);

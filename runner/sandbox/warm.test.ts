@@ -3,9 +3,9 @@ import { createLogger } from '../log.ts';
 import type { LaunchedSandbox } from './container.ts';
 import { WarmContainers } from './warm.ts';
 
-/** Stands in for a launched container: take() only reads `exited` and calls remove(). */
+/** Stands in for a launched container: take() only reads `exited` and calls remove(); ready() calls settled(). */
 function fakeBox(): LaunchedSandbox & { removed: boolean } {
-  const box = { exited: false, removed: false, id: 'fake', remove: async () => void (box.removed = true) };
+  const box = { exited: false, removed: false, id: 'fake', remove: async () => void (box.removed = true), settled: async () => undefined };
   return box as unknown as LaunchedSandbox & { removed: boolean };
 }
 
@@ -29,5 +29,21 @@ describe('WarmContainers.take', () => {
     started(box);
     await new Promise((r) => setTimeout(r, 10));
     expect(box.removed).toBe(true);
+  });
+});
+
+describe('WarmContainers.ready', () => {
+  it('waits until every kept container has started and settled (loaded what its image loads ahead)', async () => {
+    const warm = new WarmContainers(1, createLogger('silent'), 50);
+    let settle!: () => void;
+    const box = { ...fakeBox(), settled: () => new Promise<void>((resolve) => (settle = resolve)) } as unknown as LaunchedSandbox;
+    warm.fill('analysis', async () => box);
+    let ready = false;
+    const waiting = warm.ready().then(() => (ready = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ready).toBe(false);
+    settle();
+    await waiting;
+    expect(ready).toBe(true);
   });
 });

@@ -62,9 +62,9 @@ export class WarmContainers {
     }
   }
 
-  /** Resolves once every kept container has started (or failed to): the worker is idle. */
+  /** Resolves once every kept container has started (or failed to) and loaded what its image loads ahead: the worker is idle. */
   async ready(): Promise<void> {
-    await Promise.all([...this.kept.values()].flat());
+    await Promise.all([...this.kept.values()].flat().map(async (starting) => (await starting)?.settled()));
   }
 
   /** Stops filling and removes every kept container. Idempotent; a failed removal is logged (the janitor retries). */

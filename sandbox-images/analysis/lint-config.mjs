@@ -60,6 +60,24 @@ export function eslintConfig({ tseslint, metricsPlugin }) {
   return config;
 }
 
+/** A few lines of each language, linted once in a warm container before its job (receive.mjs). */
+const WARM_UP_SOURCES = [
+  ['warm-up.js', 'const total = (items) => items.reduce((sum, item) => sum + item.price * item.quantity, 0);\nexport default total;\n'],
+  ['warm-up.ts', 'export interface Item { price: number; quantity: number }\nexport const total = (items: Item[]): number => items.reduce((sum, item) => sum + item.price * item.quantity, 0);\n'],
+];
+
+/**
+ * Lints WARM_UP_SOURCES with the pinned configuration (a no-op rule in place of Assay's metrics
+ * rule), TypeScript only when typescript-eslint is given; stops early once `stop()` says so.
+ */
+export function warmUpLint(linter, tseslint, stop) {
+  const config = eslintConfig({ tseslint, metricsPlugin: { rules: { metrics: { create: () => ({}) } } } });
+  for (const [filename, text] of WARM_UP_SOURCES) {
+    if (stop() || (filename.endsWith('.ts') && !tseslint)) continue;
+    linter.verify(text, config, { filename: `/warm-up/${filename}` });
+  }
+}
+
 /** Ruff's default rules (pyflakes, pycodestyle E4/E7/E9) are errors; these extra prefixes are warnings. */
 export const RUFF_WARNING_PREFIXES = ['B', 'C901'];
 

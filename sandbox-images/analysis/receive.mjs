@@ -16,6 +16,24 @@ const unpacked = new Promise((resolve) => {
 });
 // Loaded into the module cache now; analyse.mjs's own imports of them then cost nothing.
 const preloaded = Promise.all([import('eslint/universal'), import('@eslint/js'), import('globals'), import('./lint-config.mjs'), import('diff')]).catch(() => undefined);
+// A warm container (ASSAY_ANALYSIS_WARM, set by the worker for the ones it launches while idle)
+// also loads typescript-eslint, the costliest analyser to load, which analyse.mjs otherwise loads
+// only when there is TypeScript to lint (its import then waits for this one), and lints a few
+// lines of each language once: the first lint of a process costs about 0.2 CPU-s more than the
+// next (the parsers' and rules' first runs). The analysis waits for none of it, and the lint is
+// skipped when the files came first. "assay:loaded" tells the worker all is done (its idle() waits).
+let filesCame = false;
+void unpacked.then(() => (filesCame = true));
+const warm = process.env.ASSAY_ANALYSIS_WARM === '1';
+const typescript = warm ? import('typescript-eslint').catch(() => undefined) : undefined;
+Promise.all([preloaded, typescript])
+  .then(async ([, tseslint]) => {
+    if (!warm || filesCame) return;
+    const [{ Linter }, { warmUpLint }] = await Promise.all([import('eslint/universal'), import('./lint-config.mjs')]);
+    warmUpLint(new Linter({ configType: 'flat' }), tseslint?.default, () => filesCame);
+  })
+  .catch(() => undefined)
+  .then(() => process.stderr.write('assay:loaded\n'));
 
 const failure = await unpacked;
 if (failure) {

@@ -102,10 +102,16 @@ export function startAnalysis(job: Job): AnalysisHandle {
   };
 }
 
-/** An analysis container waiting for its files, loading the analysers meanwhile (a warm one is launched before its job). */
-export function launchAnalysis(docker: DockerClient, image: ImageRef, specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>, log?: Logger): Promise<LaunchedSandbox> {
-  const spec: SandboxSpec = { ...specBase, image: image.tag, role: 'analysis', limits: ANALYSIS_LIMITS, network: { mode: 'none' } };
-  return SandboxContainer.launch(docker, spec, { outputBytes: 16 * 1024, stdoutBytes: STDOUT_BYTES, killAfterOutputBytes: 4 * STDOUT_BYTES, ...(log ? { log } : {}) });
+/**
+ * An analysis container waiting for its files, loading the analysers meanwhile. A warm one
+ * (launched while the worker is idle) also loads typescript-eslint and runs the linter once
+ * (sandbox-images/analysis/receive.mjs), about 0.5 CPU-s: free while idle, but a job's own
+ * container loads typescript-eslint only when there is TypeScript to lint.
+ */
+export function launchAnalysis(docker: DockerClient, image: ImageRef, specBase: Pick<SandboxSpec, 'jobId' | 'workerId' | 'runtime' | 'deployment'>, log?: Logger, options: { warm?: boolean } = {}): Promise<LaunchedSandbox> {
+  const env = options.warm ? { env: { ASSAY_ANALYSIS_WARM: '1' } } : {};
+  const spec: SandboxSpec = { ...specBase, image: image.tag, role: 'analysis', limits: ANALYSIS_LIMITS, network: { mode: 'none' }, ...env };
+  return SandboxContainer.launch(docker, spec, { outputBytes: 16 * 1024, stdoutBytes: STDOUT_BYTES, killAfterOutputBytes: 4 * STDOUT_BYTES, printsLoaded: true, ...(log ? { log } : {}) });
 }
 
 /** The starter (under .assay/starter/, a path candidates cannot ship) and the analyser's options, as a tar. */
@@ -184,6 +190,6 @@ async function runAnalyser(job: Job, started: Promise<SandboxContainer>, notes: 
 }
 
 function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l && !l.includes('assay:received'));
+  const lines = text.trim().split('\n').filter((l) => l && !l.includes('assay:received') && !l.includes('assay:loaded'));
   return (lines.pop() ?? 'no output').slice(0, 200);
 }
