@@ -12,9 +12,9 @@
  * - The candidate's container starts fresh with no network: it joins the grader's network-less
  *   namespace (service challenges) or has none at all. It was never on any bridge.
  */
-import { readFile } from 'node:fs/promises';
+import { open as openFile, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { nodeImage, SandboxContainer, type SandboxNetwork } from '../../sandbox/index.ts';
+import { nodeImage, SandboxContainer, type SandboxNetwork, type SandboxSpec } from '../../sandbox/index.ts';
 import type { Job } from '../job.ts';
 import { createTar, readTarEntry } from '../pack/tar.ts';
 import type { InstallPlan, RuntimePlan } from '../plan/index.ts';
@@ -48,18 +48,27 @@ export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffe
 
   const { limits } = job.challenge.manifest;
   let grader: SandboxContainer | undefined;
-  const startCandidate = async (archive: Buffer | CachedArchive | undefined) => {
+  type Tree = Buffer | CachedArchive | undefined;
+  /** Starts the candidate's container; it takes the tree (once read) and then the workspace. */
+  const startCandidate = async (tree: Tree | Promise<Tree>) => {
     grader ??= graderStarting ? await job.report.timed('grader', () => graderStarting) : undefined;
     const network: SandboxNetwork = grader ? { mode: 'container', containerId: grader.id } : { mode: 'none' };
+    let archive: Tree;
     const open = (...overlay: Buffer[]) => (archive ? Readable.from(concat(archive, workspace, ...overlay)) : overlay.length ? Buffer.concat([workspace, ...overlay]) : workspace);
+    const spec: SandboxSpec = { ...job.specBase, image: image.tag, role: 'candidate', network, limits: { memoryMb: limits.memoryMb, cpus: limits.cpus, pids: limits.pids, workspaceMb: limits.workspaceMb } };
     const candidate = await job.report.timed('sandbox', () =>
       job.containers.track(
-        SandboxContainer.start(
-          job.docker,
-          { ...job.specBase, image: image.tag, role: 'candidate', network, limits: { memoryMb: limits.memoryMb, cpus: limits.cpus, pids: limits.pids, workspaceMb: limits.workspaceMb } },
-          open(),
-          { outputBytes: limits.outputBytes, log: job.log },
-        ),
+        (async () => {
+          // The engine starts the container while the tree is read from the cache.
+          const launched = await SandboxContainer.launch(job.docker, spec, { outputBytes: limits.outputBytes, log: job.log });
+          try {
+            archive = await tree;
+          } catch (err) {
+            await launched.remove().catch(() => undefined);
+            throw err;
+          }
+          return launched.deliver(open());
+        })(),
       ),
     );
     return { candidate, ...(grader ? { grader } : {}), files: { image, open } };
@@ -131,7 +140,8 @@ const IN_MEMORY_TREE_BYTES = 64 * 1024 * 1024;
 /** A cached tree for this install, with its check against the lockfile already running. */
 interface Restored {
   key: string;
-  archive: Buffer | CachedArchive;
+  /** The tree, read into memory when small enough (IN_MEMORY_TREE_BYTES), else streamed from disk. */
+  archive: Promise<Buffer | CachedArchive>;
   /** Why the cached tree is not what the lockfile says; undefined when it matches. */
   mismatch: Promise<string | undefined>;
   /** Records the install step (once the check has passed). */
@@ -143,9 +153,11 @@ async function restoreFromCache(job: Job, install: RunInstall, image: { id: stri
   const { cache, key, scriptsMode } = cacheSlot(job, install, image);
   const cached = key ? await cache.get(key) : undefined;
   if (!key || !cached) return undefined;
-  const archive = cached.bytes <= IN_MEMORY_TREE_BYTES ? await readFile(cached.file) : cached;
-  const mismatch = cachedTreeMismatch(archive, install.locked!.verify);
-  mismatch.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
+  const archive = cached.bytes <= IN_MEMORY_TREE_BYTES ? readWhole(cached) : Promise.resolve(cached);
+  const mismatch = archive.then((tree) => cachedTreeMismatch(tree, install.locked!.verify));
+  // Both are awaited by the caller; never an unhandled rejection meanwhile.
+  archive.catch(() => undefined);
+  mismatch.catch(() => undefined);
   return {
     key,
     archive,
@@ -231,6 +243,22 @@ function reportScripts(job: Job, mode: ScriptsMode | undefined, scripted: Script
   const { flag, note } = describeSkipped(scripted);
   if (flag) job.report.flag(flag);
   return note ? [note] : [];
+}
+
+/** The whole archive in one read of its known size (promises.readFile reads in 512 KiB turns of the event loop, several times slower). */
+async function readWhole(cached: CachedArchive): Promise<Buffer> {
+  const file = await openFile(cached.file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(cached.bytes);
+    for (let at = 0; at < cached.bytes; ) {
+      const { bytesRead } = await file.read({ buffer, position: at, offset: at, length: cached.bytes - at });
+      if (bytesRead === 0) throw new Error(`the dependency cache entry ${cached.file} changed while it was read`);
+      at += bytesRead;
+    }
+    return buffer;
+  } finally {
+    await file.close();
+  }
 }
 
 async function* concat(archive: Buffer | CachedArchive, ...rest: Buffer[]): AsyncGenerator<Buffer> {
