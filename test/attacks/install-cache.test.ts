@@ -77,6 +77,18 @@ describe('dependency cache poisoning', () => {
     expect(expressRan(honest)).toBe(locked);
     expect(honest.score.percent).toBe(100);
   });
+
+  it('refuses a cache entry that is not a tar archive at all (garbage, as a torn write would leave), and installs afresh', async () => {
+    const entries = readdirSync(cacheDir).filter((f) => f.endsWith('.tar'));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const f of entries) writeFileSync(path.join(cacheDir, f), Buffer.alloc(4096, 0x41));
+
+    const honest = await grade(grading.stack, await submission());
+    expect(step(honest, 'install')?.reason ?? '').not.toMatch(/restored/);
+    expect(honest.status).toBe('completed');
+    expect(expressRan(honest)).toBe(locked);
+    expect(honest.score.percent).toBe(100);
+  });
 });
 
 describe('whose fault a failed install is', () => {

@@ -82,13 +82,13 @@ export async function installStage(job: Job, plan: RuntimePlan, workspace: Buffe
     // check goes with its container.
     const started = startCandidate(restored.archive);
     const [mismatch, installed] = await Promise.all([restored.mismatch, started.catch((err: unknown) => err as Error)]);
-    if (installed instanceof Error) throw installed;
     if (!mismatch) {
+      if (installed instanceof Error) throw installed;
       restored.report();
       return installed;
     }
-    job.log.warn({ key: restored.key, mismatch }, 'dependency cache entry does not match its lockfile; evicted');
-    await Promise.all([restored.evict(), installed.candidate.remove()]);
+    job.log.warn({ key: restored.key, mismatch }, 'dependency cache entry does not match its lockfile (or could not be read); evicted');
+    await Promise.all([restored.evict(), installed instanceof Error ? undefined : installed.candidate.remove()]);
   }
   const deps = await installDependencies(job, plan.install, workspace, image);
   return deps.ok ? startCandidate(deps.archive) : {};
@@ -142,7 +142,7 @@ interface Restored {
   key: string;
   /** The tree, read into memory when small enough (IN_MEMORY_TREE_BYTES), else streamed from disk. */
   archive: Promise<Buffer | CachedArchive>;
-  /** Why the cached tree is not what the lockfile says; undefined when it matches. */
+  /** Why the cached tree is not what the lockfile says (or could not be read); undefined when it matches. */
   mismatch: Promise<string | undefined>;
   /** Records the install step (once the check has passed). */
   report(): void;
@@ -154,10 +154,11 @@ async function restoreFromCache(job: Job, install: RunInstall, image: { id: stri
   const cached = key ? await cache.get(key) : undefined;
   if (!key || !cached) return undefined;
   const archive = cached.bytes <= IN_MEMORY_TREE_BYTES ? readWhole(cached) : Promise.resolve(cached);
-  const mismatch = archive.then((tree) => cachedTreeMismatch(tree, install.locked!.verify));
-  // Both are awaited by the caller; never an unhandled rejection meanwhile.
-  archive.catch(() => undefined);
-  mismatch.catch(() => undefined);
+  // An entry that cannot be read (or is not a tar archive) is treated as one that does not match: evicted, and installed afresh.
+  const mismatch = archive
+    .then((tree) => cachedTreeMismatch(tree, install.locked!.verify))
+    .catch((err: unknown) => `it could not be read (${err instanceof Error ? err.message : String(err)})`);
+  archive.catch(() => undefined); // awaited by the candidate's start; never an unhandled rejection meanwhile
   return {
     key,
     archive,
