@@ -2,7 +2,8 @@
  * `npm run bench` (after scripts/setup.sh; not part of npm test). Measures, in one run on this
  * machine, so the ratios hold on a noisy machine:
  *   1. end-to-end latency of a small passing simple-api submission (no dependencies), submit to
- *      stored report, over N submissions one at a time: p50/p95, with a per-stage breakdown;
+ *      stored report, over N submissions one at a time, each from an idle worker on a quiet
+ *      machine (untilQuiet): p50/p95, with a per-stage breakdown;
  *      1b. the same for the tasks-api-postgres reference (its own Postgres, restarts), and its
  *      p50 over simple-api's;
  *   2. the floor: plain `docker run` of the same images doing the least the pipeline must do
@@ -66,10 +67,16 @@ const results: Record<string, unknown> & { floor?: { p50: number; p95: number; c
 
 /** The whole machine's busy CPU time so far, from /proc/stat. */
 function cpuBusySeconds(): number {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / 100; // USER_HZ = 100 on Linux
+  return cpuTicks().busy / 100; // USER_HZ = 100 on Linux
 }
+
+/** The whole machine's busy and total CPU time so far (USER_HZ ticks), from /proc/stat: busy is all but idle and iowait. */
+function cpuTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
 /** e2e p50 of section 1, which 1b and 4b compare with. */
 let e2eP50: number | undefined;
 
@@ -103,6 +110,20 @@ async function gradeTimed(stack: Stack, challenge: string, repoUrl: string, time
   return { totalMs, final, report };
 }
 
+/**
+ * Waits (at most 5 s) until the machine is quiet: under 20% of its CPU busy over 200 ms. A
+ * submission measured "alone" starts after the last one's aftermath (the engine removing its
+ * containers, the kernel writing back its files), not in it.
+ */
+async function untilQuiet(): Promise<void> {
+  for (const end = Date.now() + 5_000; Date.now() < end; ) {
+    const a = cpuTicks();
+    await new Promise((r) => setTimeout(r, 200));
+    const b = cpuTicks();
+    if ((b.busy - a.busy) / Math.max(1, b.total - a.total) < 0.2) return;
+  }
+}
+
 /** Waits (at most 10 s) until the stack's queue has no active job: the previous job's cleanup is done. */
 async function untilNoActiveJob(stack: Stack): Promise<void> {
   for (let d = Date.now() + 10_000; Date.now() < d && ((await stack.queue.depth()).active ?? 0) > 0; ) await new Promise((r) => setTimeout(r, 20));
@@ -115,6 +136,7 @@ if (want('1')) {
     const worker = await stack.startWorker();
     const rows: Record<string, number>[] = [];
     for (let i = 0; i < RUNS + 1; i++) {
+      await untilQuiet();
       const { totalMs: total, final, report } = await gradeTimed(stack, 'simple-api', good.url, 120_000);
       const t = report.timings;
       const started = Date.parse(final.startedAt ?? final.createdAt);
@@ -155,6 +177,7 @@ if (want('1b')) {
     const ready: number[] = [];
     const stages: Record<string, number[]> = { services: [], start: [], test: [], restarts: [] };
     for (let i = 0; i < RUNS + 1; i++) {
+      await untilQuiet();
       const { totalMs: total, report } = await gradeTimed(stack, 'tasks-api-postgres', pgGood.url, 180_000);
       // Measured alone, as section 1: the previous job's containers removed, the warm ones started again.
       await worker.worker.idle();
@@ -260,12 +283,10 @@ if (want('4b')) {
     const out: { totalMs: number; timings: Record<string, number> }[] = [];
     // The cold run, then warm ones (p50), each measured alone as in section 1.
     for (let i = 0; i < 1 + WARM_TS_RUNS; i++) {
+      await untilQuiet();
       const { totalMs, report } = await gradeTimed(stack, 'simple-api', tsBuild.url, 300_000);
       out.push({ totalMs, timings: report.timings });
       await worker.worker.idle();
-      // The cold run wrote the tree to the cache (tens of MB): on disk before the warm runs, whose
-      // container starts would otherwise wait on its writeback.
-      if (i === 0) await run('sync');
     }
     const warm = out.slice(1);
     const warmMs = pct(warm.map((r) => r.totalMs), 50);
