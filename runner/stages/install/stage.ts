@@ -5,8 +5,10 @@
  *   challenge allows the registry). Only its outputs (node_modules, .venv) leave it, as a tar
  *   archive; the container, the package manager's cache and the proxy's CA bundle go with it.
  * - node_modules is restored from the dependency cache when the package manager would install
- *   the same tree (the key covers every install input and the install-scripts mode), after
- *   checking the cached tree against the lockfile (restored-tree.ts).
+ *   the same tree (the key covers every install input and the install-scripts mode). The cached
+ *   tree is checked against the lockfile (restored-tree.ts) while the candidate's container
+ *   takes it; the container runs nothing of the candidate's before the check has passed, and
+ *   is removed if it fails (the tree is then installed afresh).
  * - Node: dependencies' install scripts are listed after the install and, per the challenge's
  *   `install.scripts`, run in the install container or named in the report (install-scripts.ts).
  * - The candidate's container starts fresh with no network: it joins the grader's network-less
