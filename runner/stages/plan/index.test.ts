@@ -32,7 +32,15 @@ describe('planRuntime', () => {
   });
 
   it('runs the build script straight, and through npm where the project needs what only npm gives', () => {
-    expect(buildCommand({ build: 'tsc' })).toMatchObject({ argv: ['sh', '-c', expect.stringContaining('node_modules/.bin'), 'build', 'tsc'], label: 'the build script' });
+    expect(buildCommand({ build: 'tsc' }, { name: 'tasks', version: '1.2.3' })).toMatchObject({
+      argv: ['sh', '-c', expect.stringContaining('node_modules/.bin'), 'build', 'tsc'],
+      env: { npm_package_name: 'tasks', npm_package_version: '1.2.3', npm_lifecycle_event: 'build', npm_lifecycle_script: 'tsc', npm_config_offline: 'true' },
+      label: 'the build script',
+    });
+    // Only strings become variables, without NUL (the engine refuses it).
+    const odd = buildCommand({ build: 'tsc' }, { name: { evil: true }, version: '1\u00002' }).env;
+    expect(odd).not.toHaveProperty('npm_package_name');
+    expect(odd.npm_package_version).toBe('12');
     expect(buildCommand({ build: 'tsc', prebuild: 'rm -rf dist' }).argv).toEqual(['npm', 'run', 'build']);
     expect(buildCommand({ build: 'tsc', postbuild: 'cp -r static dist' }).argv).toEqual(['npm', 'run', 'build']);
     expect(buildCommand({ build: 'esbuild src/index.ts --define:VERSION=\\"$npm_package_version\\"' }).label).toBe('npm run build');
