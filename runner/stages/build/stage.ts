@@ -17,7 +17,7 @@ export async function buildStage(job: Job, plan: RuntimePlan, candidate: Sandbox
   if (!plan.build) return { ok: true };
   await job.progress('building');
   const { limits } = job.challenge.manifest;
-  const run = await candidate.exec(plan.build.argv, { timeoutMs: limits.buildTimeoutMs, outputBytes: limits.outputBytes, ...(plan.build.env ? { env: plan.build.env } : {}), signal: job.signal });
+  const run = await candidate.exec(plan.build.argv, { timeoutMs: limits.buildTimeoutMs, outputBytes: limits.outputBytes, env: plan.build.env, signal: job.signal });
   const ok = run.verdict === 'ok';
   const reason = ok ? undefined : `${plan.build.label} ${describeVerdict(run.verdict, run, { memoryMb: limits.memoryMb, timeoutMs: limits.buildTimeoutMs })}`;
   const step: Step = { name: 'build', status: ok ? 'passed' : 'failed', verdict: run.verdict, exitCode: run.exitCode, durationMs: run.durationMs, ...(reason ? { reason } : {}), log: run.output };

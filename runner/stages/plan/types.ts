@@ -62,7 +62,7 @@ export interface RuntimePlan {
    * The project's own build (package.json `build` script), run in the candidate's sandbox with
    * no network after the install and before the start (runner/stages/build/).
    */
-  build?: { argv: string[]; env?: Record<string, string>; /** How the report names the command: `npm run build`, or the script itself. */ label: string };
+  build?: { argv: string[]; env: Record<string, string>; /** How the report names the command: `npm run build`, or `the build script` (never its text). */ label: string };
   /** Node only: the Node.js major chosen for the submission's requirements (install and candidate image). */
   nodeVersion?: NodeVersionChoice;
   /** What planning noticed that the report should carry (e.g. `runtime_version`); the pack stage reports them. */
